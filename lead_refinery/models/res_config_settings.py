@@ -1,0 +1,17 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    refinery_currency_id = fields.Many2one(related="company_id.currency_id")
+    refinery_worth_high = fields.Monetary(
+        related="company_id.refinery_worth_high", currency_field="refinery_currency_id", readonly=False
+    )
+    refinery_worth_medium = fields.Monetary(
+        related="company_id.refinery_worth_medium", currency_field="refinery_currency_id", readonly=False
+    )
+    refinery_probability_high = fields.Float(related="company_id.refinery_probability_high", readonly=False)
+    refinery_probability_medium = fields.Float(
+        related="company_id.refinery_probability_medium", readonly=False
+    )

@@ -1,0 +1,2 @@
+from . import crm_lead_reject
+from . import crm_refinery_grading

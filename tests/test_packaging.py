@@ -1,0 +1,27 @@
+import zipfile
+
+from conftest import run
+
+
+def test_wheel_installs_the_addon_into_odoo_addons(venv_python, tmp_path):
+    """`pip install .` must place the addon where Odoo looks: odoo/addons/lead_refinery."""
+    result = run(
+        [venv_python, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "."]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = next(name for name in names if name.endswith("METADATA"))
+        requirements = archive.read(metadata).decode()
+    for expected in (
+        "odoo/addons/lead_refinery/__manifest__.py",
+        "odoo/addons/lead_refinery/models/crm_lead.py",
+        "odoo/addons/lead_refinery/lib/grading.py",
+        "odoo/addons/lead_refinery/views/crm_lead_views.xml",
+        "odoo/addons/lead_refinery/security/ir.model.access.csv",
+        "odoo/addons/lead_refinery/data/crm_refinery_stage_data.xml",
+    ):
+        assert expected in names
+    for dependency in ("rapidfuzz", "jellyfish", "phonenumbers", "cleanco"):
+        assert f"Requires-Dist: {dependency}" in requirements
