@@ -48,6 +48,8 @@ setup(
     package_dir={f"odoo.addons.{ADDON}": ADDON},
     package_data=_package_data(),
     include_package_data=True,
-    install_requires=[PIP_NAMES.get(name, name) for name in MANIFEST["external_dependencies"]["python"]],
+    install_requires=[
+        PIP_NAMES.get(name, name) for name in MANIFEST["external_dependencies"]["python"]
+    ],
     zip_safe=False,
 )

@@ -47,7 +47,9 @@ def _odoo(venv_python, odoo_conf, *args, stdin=None, command_name=None):
     command = [venv_python, f"{os.environ['ODOO_SRC']}/odoo-bin"]
     command += [command_name] if command_name else []
     command += ["-c", odoo_conf, "--log-level=warn", *args]
-    return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=1800, check=False)
+    return subprocess.run(
+        command, input=stdin, capture_output=True, text=True, timeout=1800, check=False
+    )
 
 
 def _problems(output):
@@ -55,16 +57,24 @@ def _problems(output):
 
 
 def test_install_with_demo_then_upgrade_is_clean(venv_python, odoo_conf, demo_db):
-    installed = _odoo(venv_python, odoo_conf, "-d", demo_db, "-i", "lead_refinery", "--stop-after-init")
+    installed = _odoo(
+        venv_python, odoo_conf, "-d", demo_db, "-i", "lead_refinery", "--stop-after-init"
+    )
     assert installed.returncode == 0, installed.stderr[-5000:]
     assert _problems(installed.stderr + installed.stdout) == []
 
-    upgraded = _odoo(venv_python, odoo_conf, "-d", demo_db, "-u", "lead_refinery", "--stop-after-init")
+    upgraded = _odoo(
+        venv_python, odoo_conf, "-d", demo_db, "-u", "lead_refinery", "--stop-after-init"
+    )
     assert upgraded.returncode == 0, upgraded.stderr[-5000:]
     assert _problems(upgraded.stderr + upgraded.stdout) == []
 
-    shell = _odoo(venv_python, odoo_conf, "-d", demo_db, "--no-http", stdin=COUNT_DEMO, command_name="shell")
-    counts = dict(re.findall(r"^(LEADS|REJECTED|UNOWNED|PORTAL|REP) (\d+)$", shell.stdout, re.MULTILINE))
+    shell = _odoo(
+        venv_python, odoo_conf, "-d", demo_db, "--no-http", stdin=COUNT_DEMO, command_name="shell"
+    )
+    counts = dict(
+        re.findall(r"^(LEADS|REJECTED|UNOWNED|PORTAL|REP) (\d+)$", shell.stdout, re.MULTILINE)
+    )
     assert int(counts["LEADS"]) >= 60, shell.stdout + shell.stderr[-3000:]
     assert int(counts["REJECTED"]) > 0
     assert int(counts["UNOWNED"]) > 0

@@ -12,5 +12,7 @@ def test_ruff_format(venv_python):
 
 
 def test_pylint_odoo_mandatory_checks(venv_python):
-    result = run([venv_python, "-m", "pylint", f"--rcfile={REPO / '.pylintrc-mandatory'}", "lead_refinery"])
+    result = run(
+        [venv_python, "-m", "pylint", f"--rcfile={REPO / '.pylintrc-mandatory'}", "lead_refinery"]
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,7 +6,17 @@ from conftest import run
 def test_wheel_installs_the_addon_into_odoo_addons(venv_python, tmp_path):
     """`pip install .` must place the addon where Odoo looks: odoo/addons/lead_refinery."""
     result = run(
-        [venv_python, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), "."]
+        [
+            venv_python,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            ".",
+        ]
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (wheel,) = tmp_path.glob("*.whl")

@@ -32,13 +32,17 @@ class CrmLead(models.Model):
         compute="_compute_refinery_max_stage_id",
         store=True,
     )
-    refinery_date_stage = fields.Datetime(string="In refinery stage since", readonly=True, copy=False)
+    refinery_date_stage = fields.Datetime(
+        string="In refinery stage since", readonly=True, copy=False
+    )
     refinery_stage_entry_ids = fields.One2many(
         "crm.refinery.stage.entry", "lead_id", string="Refinery history", readonly=True
     )
     refinery_reject_note = fields.Text(string="Rejection note", tracking=True, copy=False)
     refinery_reject_date = fields.Datetime(string="Rejected on", readonly=True, copy=False)
-    refinery_rejected_by_id = fields.Many2one("res.users", string="Rejected by", readonly=True, copy=False)
+    refinery_rejected_by_id = fields.Many2one(
+        "res.users", string="Rejected by", readonly=True, copy=False
+    )
     is_good_lead = fields.Boolean(
         string="Good lead",
         compute="_compute_is_good_lead",
@@ -53,7 +57,8 @@ class CrmLead(models.Model):
         compute="_compute_refinery_grade",
         store=True,
         index=True,
-        help="A to D, from the expected revenue band and the probability band (thresholds in CRM settings).",
+        help="A to D, from the expected revenue band and the probability band "
+        "(thresholds in CRM settings).",
     )
     refinery_unowned = fields.Boolean(
         string="Unowned",
@@ -125,7 +130,10 @@ class CrmLead(models.Model):
     @api.constrains("refinery_stage_id", "lost_reason_id")
     def _check_refinery_reject_reason(self):
         for lead in self:
-            if lead.refinery_stage_code == ladder.REJECTED and not lead.lost_reason_id.is_reject_reason:
+            if (
+                lead.refinery_stage_code == ladder.REJECTED
+                and not lead.lost_reason_id.is_reject_reason
+            ):
                 raise ValidationError(
                     _(
                         "Lead “%s” cannot be rejected without a reason: pick a rejection reason "
@@ -146,7 +154,9 @@ class CrmLead(models.Model):
                 if "type" not in vals and default_type is None:
                     default_type = self.default_get(["type"]).get("type")
                 is_opportunity = vals.get("type", default_type) == "opportunity"
-                vals["refinery_stage_id"] = stages[ladder.OPPORTUNITY if is_opportunity else ladder.LEAD].id
+                vals["refinery_stage_id"] = stages[
+                    ladder.OPPORTUNITY if is_opportunity else ladder.LEAD
+                ].id
             stage = self.env["crm.refinery.stage"].browse(vals["refinery_stage_id"])
             vals["refinery_max_rank"] = max(vals.get("refinery_max_rank", 0), stage.rank)
             vals.setdefault("refinery_date_stage", now)
@@ -224,7 +234,9 @@ class CrmLead(models.Model):
             )
         else:
             text = _(
-                "Refinery stage: %(old)s → %(new)s.", old=old_stage.name, new=self.refinery_stage_id.name
+                "Refinery stage: %(old)s → %(new)s.",
+                old=old_stage.name,
+                new=self.refinery_stage_id.name,
             )
         self._message_log(body=Markup("<p>%s</p>") % text)
 
@@ -247,7 +259,9 @@ class CrmLead(models.Model):
                 targets[code] |= lead
         for code, leads in targets.items():
             stages = stages or self._refinery_stages()
-            leads.with_context(refinery_follows_pipeline=True).write({"refinery_stage_id": stages[code].id})
+            leads.with_context(refinery_follows_pipeline=True).write(
+                {"refinery_stage_id": stages[code].id}
+            )
 
     def _refinery_previous_code(self):
         """The ladder stage the lead was in before its current one."""
@@ -267,7 +281,9 @@ class CrmLead(models.Model):
     def _message_post_after_hook(self, message, msg_vals):
         result = super()._message_post_after_hook(message, msg_vals)
         if self._refinery_is_touch(message):
-            self.sudo().write({"touch_count": self.touch_count + 1, "date_last_touch": message.date})
+            self.sudo().write(
+                {"touch_count": self.touch_count + 1, "date_last_touch": message.date}
+            )
         return result
 
     @api.model

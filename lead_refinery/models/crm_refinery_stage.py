@@ -45,7 +45,9 @@ class CrmRefineryStage(models.Model):
     def _compute_lead_counts(self):
         leads = self.env["crm.lead"].with_context(active_test=False)
         totals = dict(
-            leads._read_group([("refinery_stage_id", "in", self.ids)], ["refinery_stage_id"], ["__count"])
+            leads._read_group(
+                [("refinery_stage_id", "in", self.ids)], ["refinery_stage_id"], ["__count"]
+            )
         )
         unowned = dict(
             leads._read_group(
@@ -65,7 +67,9 @@ class CrmRefineryStage(models.Model):
 
     def action_open_leads(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("lead_refinery.crm_lead_refinery_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "lead_refinery.crm_lead_refinery_action"
+        )
         action["domain"] = [("refinery_stage_id", "=", self.id)]
         action["context"] = {"active_test": False}
         return action

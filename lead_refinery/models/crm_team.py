@@ -4,7 +4,9 @@ from odoo import fields, models
 class CrmTeam(models.Model):
     _inherit = "crm.team"
 
-    refinery_unowned_count = fields.Integer(string="Unowned leads", compute="_compute_refinery_unowned_count")
+    refinery_unowned_count = fields.Integer(
+        string="Unowned leads", compute="_compute_refinery_unowned_count"
+    )
 
     def _compute_refinery_unowned_count(self):
         counts = dict(

@@ -52,12 +52,12 @@ class LeadRefineryDemoLoader(models.AbstractModel):
     def _load_taxonomy(self, env, data, refs):
         medium_model, source_model = env["utm.medium"], env["utm.source"]
         for campaign in data.campaigns:
-            medium = medium_model.search([("name", "=", campaign.medium)], limit=1) or medium_model.create(
-                {"name": campaign.medium}
-            )
-            source = source_model.search([("name", "=", campaign.source)], limit=1) or source_model.create(
-                {"name": campaign.source}
-            )
+            medium = medium_model.search(
+                [("name", "=", campaign.medium)], limit=1
+            ) or medium_model.create({"name": campaign.medium})
+            source = source_model.search(
+                [("name", "=", campaign.source)], limit=1
+            ) or source_model.create({"name": campaign.source})
             refs.campaigns[campaign.key] = env["utm.campaign"].create({"name": campaign.name}).id
             refs.mediums[campaign.key] = medium.id
             refs.sources[campaign.key] = source.id
@@ -83,12 +83,16 @@ class LeadRefineryDemoLoader(models.AbstractModel):
                         "login": rep.login,
                         "password": rep.login,
                         "email": rep.email,
-                        "groups_id": [fields.Command.set([(manager if rep.manager else salesman).id])],
+                        "groups_id": [
+                            fields.Command.set([(manager if rep.manager else salesman).id])
+                        ],
                     }
                 )
             refs.reps[rep.key] = user.id
             refs.rep_teams[rep.key] = rep.team_key
-            env["crm.team.member"].create({"crm_team_id": refs.teams[rep.team_key], "user_id": user.id})
+            env["crm.team.member"].create(
+                {"crm_team_id": refs.teams[rep.team_key], "user_id": user.id}
+            )
             if rep.manager:
                 env["crm.team"].browse(refs.teams[rep.team_key]).user_id = user
         portal = env.ref("base.group_portal")
@@ -103,7 +107,9 @@ class LeadRefineryDemoLoader(models.AbstractModel):
                     "zip": distributor.zip,
                     "state_id": refs.state(distributor.state_code),
                     "country_id": refs.us,
-                    "comment": "Distributor" if distributor.kind == "distributor" else "Independent rep firm",
+                    "comment": "Distributor"
+                    if distributor.kind == "distributor"
+                    else "Independent rep firm",
                 }
             )
             refs.distributors[distributor.key] = company.id
@@ -209,7 +215,9 @@ class LeadRefineryDemoLoader(models.AbstractModel):
         if code == "won" and refs.won_stage:
             values.update({"stage_id": refs.won_stage, "probability": 100})
         if code == "rejected":
-            values.update({"lost_reason_id": reasons[lead.reject_reason], "active": False, "probability": 0})
+            values.update(
+                {"lost_reason_id": reasons[lead.reject_reason], "active": False, "probability": 0}
+            )
         elif code == "lost":
             values.update({"active": False, "probability": 0})
         return values
@@ -222,7 +230,8 @@ class _Refs:
         self.env = env
         self.us = env.ref("base.us").id
         self._states = {
-            state.code: state.id for state in env["res.country.state"].search([("country_id", "=", self.us)])
+            state.code: state.id
+            for state in env["res.country.state"].search([("country_id", "=", self.us)])
         }
         self.campaigns, self.mediums, self.sources, self.categories = {}, {}, {}, {}
         self.teams, self.reps, self.distributors, self.accounts, self.contacts = {}, {}, {}, {}, {}

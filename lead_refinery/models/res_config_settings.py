@@ -6,12 +6,18 @@ class ResConfigSettings(models.TransientModel):
 
     refinery_currency_id = fields.Many2one(related="company_id.currency_id")
     refinery_worth_high = fields.Monetary(
-        related="company_id.refinery_worth_high", currency_field="refinery_currency_id", readonly=False
+        related="company_id.refinery_worth_high",
+        currency_field="refinery_currency_id",
+        readonly=False,
     )
     refinery_worth_medium = fields.Monetary(
-        related="company_id.refinery_worth_medium", currency_field="refinery_currency_id", readonly=False
+        related="company_id.refinery_worth_medium",
+        currency_field="refinery_currency_id",
+        readonly=False,
     )
-    refinery_probability_high = fields.Float(related="company_id.refinery_probability_high", readonly=False)
+    refinery_probability_high = fields.Float(
+        related="company_id.refinery_probability_high", readonly=False
+    )
     refinery_probability_medium = fields.Float(
         related="company_id.refinery_probability_medium", readonly=False
     )

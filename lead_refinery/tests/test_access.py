@@ -19,14 +19,18 @@ class TestAccess(RefineryCase):
         with self.assertRaises(AccessError):
             self.reason_spam.with_user(self.rep).name = "Junk"
         with self.assertRaises(AccessError):
-            self.env["crm.lost.reason"].with_user(self.rep).create({"name": "Mine", "is_reject_reason": True})
+            self.env["crm.lost.reason"].with_user(self.rep).create(
+                {"name": "Mine", "is_reject_reason": True}
+            )
         with self.assertRaises(AccessError):
             self.env.company.with_user(self.rep).refinery_worth_high = 1
         with self.assertRaises(AccessError):
             self.env["crm.refinery.grading"].with_user(self.rep).create({"refinery_worth_high": 1})
 
     def test_managers_edit_definitions_reasons_and_thresholds(self):
-        self.stages["qualified"].with_user(self.manager).definition = "<p>BANT confirmed on a call</p>"
+        self.stages["qualified"].with_user(
+            self.manager
+        ).definition = "<p>BANT confirmed on a call</p>"
         self.assertIn("BANT", self.stages["qualified"].definition)
         reason = (
             self.env["crm.lost.reason"]
@@ -35,7 +39,9 @@ class TestAccess(RefineryCase):
         )
         self.assertTrue(reason.is_reject_reason)
         grading = (
-            self.env["crm.refinery.grading"].with_user(self.manager).create({"refinery_worth_high": 75000})
+            self.env["crm.refinery.grading"]
+            .with_user(self.manager)
+            .create({"refinery_worth_high": 75000})
         )
         self.assertEqual(grading.refinery_worth_medium, self.env.company.refinery_worth_medium)
         grading.action_apply()

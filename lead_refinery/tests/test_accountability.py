@@ -26,12 +26,16 @@ class TestAccountability(RefineryCase):
         self._lead(team_id=team.id)
         self.assertEqual(team.refinery_unowned_count, 2)
         action = team.action_open_refinery_unowned()
-        self.assertEqual(self.Lead.search(action["domain"]).mapped("refinery_unowned"), [True, True])
+        self.assertEqual(
+            self.Lead.search(action["domain"]).mapped("refinery_unowned"), [True, True]
+        )
 
     def test_owner_change_is_tracked_with_who_when_and_why(self):
         lead = self._lead().with_context(tracking_disable=False)
         self._flush_tracking()  # records created in this transaction start being tracked after it
-        lead.with_context(refinery_owner_reason="Rerouted: territory Midwest, ZIP 606").user_id = self.rep2
+        lead.with_context(
+            refinery_owner_reason="Rerouted: territory Midwest, ZIP 606"
+        ).user_id = self.rep2
         self._flush_tracking()
         message = lead.message_ids.filtered(
             lambda message: "user_id" in message.tracking_value_ids.field_id.mapped("name")

@@ -8,7 +8,17 @@ class TestRefineryLadder(RefineryCase):
     def test_every_ladder_role_has_a_stage_with_a_definition(self):
         self.assertEqual(
             set(self.stages),
-            {"touch", "contact", "lead", "qualified", "opportunity", "won", "lost", "incubating", "rejected"},
+            {
+                "touch",
+                "contact",
+                "lead",
+                "qualified",
+                "opportunity",
+                "won",
+                "lost",
+                "incubating",
+                "rejected",
+            },
         )
         self.assertTrue(all(stage.definition for stage in self.stages.values()))
 
@@ -43,10 +53,14 @@ class TestRefineryLadder(RefineryCase):
         last = lead.refinery_stage_entry_ids.sorted("id")[-1]
         self.assertTrue(last.backwards)
         self.assertEqual(lead.refinery_max_stage_id, self.stages["qualified"])
-        tracking = lead.message_ids.filtered(lambda message: "Moved back down" in (message.body or ""))
+        tracking = lead.message_ids.filtered(
+            lambda message: "Moved back down" in (message.body or "")
+        )
         self.assertTrue(tracking, "a backward move leaves a note in the chatter")
         self.assertIn("from Qualified to Contact", tracking.body)
-        forward = lead.message_ids.filtered(lambda message: "Lead → Qualified" in (message.body or ""))
+        forward = lead.message_ids.filtered(
+            lambda message: "Lead → Qualified" in (message.body or "")
+        )
         self.assertTrue(forward, "deliberate forward moves are logged too")
 
     def test_pipeline_events_move_the_ladder(self):
@@ -58,7 +72,9 @@ class TestRefineryLadder(RefineryCase):
         self.assertEqual(lead.refinery_max_stage_id, self.stages["won"])
 
         lost = self._lead(type="opportunity")
-        lost.action_set_lost(lost_reason_id=self.env["crm.lost.reason"].create({"name": "Price"}).id)
+        lost.action_set_lost(
+            lost_reason_id=self.env["crm.lost.reason"].create({"name": "Price"}).id
+        )
         self.assertEqual(lost.refinery_stage_code, "lost")
         self.assertEqual(lost.refinery_max_stage_id, self.stages["opportunity"])
         lost.action_unarchive()

@@ -8,7 +8,9 @@ from .common import RefineryCase
 class TestReject(RefineryCase):
     def test_reject_with_reason_and_note_keeps_the_lead_countable(self):
         lead = self._lead()
-        wizard = Form(self.env["crm.lead.reject"].with_context(active_model="crm.lead", active_ids=lead.ids))
+        wizard = Form(
+            self.env["crm.lead.reject"].with_context(active_model="crm.lead", active_ids=lead.ids)
+        )
         wizard.reason_id = self.reason_spam
         wizard.note = "Bot submission from a throwaway address"
         wizard.save().action_reject()
@@ -18,7 +20,9 @@ class TestReject(RefineryCase):
         self.assertEqual(lead.lost_reason_id, self.reason_spam)
         self.assertEqual(lead.refinery_reject_note, "Bot submission from a throwaway address")
         self.assertFalse(lead.is_good_lead)
-        rejected = self.Lead.search([("refinery_stage_code", "=", "rejected"), ("active", "=", False)])
+        rejected = self.Lead.search(
+            [("refinery_stage_code", "=", "rejected"), ("active", "=", False)]
+        )
         self.assertIn(lead, rejected)
         counts = dict(
             self.Lead.with_context(active_test=False)._read_group(
@@ -48,7 +52,9 @@ class TestReject(RefineryCase):
         self.assertEqual(lead.refinery_stage_code, "qualified")
         self.assertFalse(lead.lost_reason_id)
         self.assertTrue(lead.is_good_lead)
-        self.assertTrue(lead.message_ids.filtered(lambda message: "reopened" in (message.body or "")))
+        self.assertTrue(
+            lead.message_ids.filtered(lambda message: "reopened" in (message.body or ""))
+        )
         with self.assertRaises(UserError):
             lead.action_refinery_reopen()
 

@@ -15,7 +15,9 @@ class TestTouches(RefineryCase):
 
     def test_todo_and_internal_notes_do_not_count(self):
         lead = self._lead().with_user(self.rep)
-        lead.activity_schedule("mail.mail_activity_data_todo", user_id=self.rep.id).action_feedback()
+        lead.activity_schedule(
+            "mail.mail_activity_data_todo", user_id=self.rep.id
+        ).action_feedback()
         lead.message_post(body="Internal: check credit", subtype_xmlid="mail.mt_note")
         self.assertEqual(lead.touch_count, 0)
 

@@ -14,7 +14,9 @@ class CrmRefineryGrading(models.TransientModel):
     _name = "crm.refinery.grading"
     _description = "Refinery grading thresholds"
 
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     refinery_worth_high = fields.Monetary(string="High worth from")
     refinery_worth_medium = fields.Monetary(string="Medium worth from")
@@ -33,6 +35,8 @@ class CrmRefineryGrading(models.TransientModel):
         if not self.env.user.has_group("lead_refinery.group_refinery_manager"):
             raise AccessError(_("Only Refinery Managers can change the grading thresholds."))
         if self.company_id not in self.env.user.company_ids:
-            raise AccessError(_("You cannot change the thresholds of a company you do not belong to."))
+            raise AccessError(
+                _("You cannot change the thresholds of a company you do not belong to.")
+            )
         self.company_id.sudo().write({name: self[name] for name in THRESHOLD_FIELDS})
         return {"type": "ir.actions.act_window_close"}
