@@ -28,9 +28,13 @@ installed=0
 odoo_bin -d "$TEST_DB" -i lead_refinery --without-demo=all --stop-after-init \
     --log-level=warn >"$LR_INSTALL_LOG" 2>&1 && installed=1
 
-log "stage 1+2: repository checks and pure lib/ tests"
-"$PY" -m pytest -p no:odoo -p no:cacheprovider -q tests lead_refinery/lib/tests \
-    --junitxml="$REPORTS/1-repository-and-lib.xml" || true
+log "stage 1: repository checks (lint, packaging, install and upgrade logs)"
+"$PY" -m pytest -p no:odoo -p no:cacheprovider -q tests \
+    --junitxml="$REPORTS/1-repository.xml" || true
+
+log "stage 2: pure lib/ tests (no database, no Odoo)"
+"$PY" -m pytest -p no:odoo -p no:cacheprovider -q lead_refinery/lib/tests \
+    --junitxml="$REPORTS/2-lib.xml" || true
 
 if [ "$installed" = 1 ]; then
     log "stage 3: addon tests and Odoo's crm suite (pytest-odoo, real HTTP, headless Chromium)"
@@ -44,4 +48,4 @@ else
 fi
 
 echo
-"$PY" "$REPO_ROOT/scripts/summarize.py" "$REPORTS/1-repository-and-lib.xml" "$REPORTS/3-odoo.xml"
+"$PY" "$REPO_ROOT/scripts/summarize.py" "$REPORTS/1-repository.xml" "$REPORTS/2-lib.xml" "$REPORTS/3-odoo.xml"

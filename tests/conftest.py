@@ -6,12 +6,8 @@ are skipped with the reason.
 """
 
 import os
-import subprocess
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +24,3 @@ def odoo_conf():
     if not conf or not os.environ.get("ODOO_SRC"):
         pytest.skip("run through scripts/test.sh (LR_CONF / ODOO_SRC are not set)")
     return conf
-
-
-def run(command, **kwargs):
-    """Run a command from the repository root, capturing its output as text."""
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False, **kwargs)

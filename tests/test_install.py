@@ -5,7 +5,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import run
+from _support import run
 
 LOG_PROBLEM = re.compile(r"^\S+ \S+ \d+ (WARNING|ERROR|CRITICAL) ", re.MULTILINE)
 

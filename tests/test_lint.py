@@ -1,4 +1,4 @@
-from conftest import REPO, run
+from _support import REPO, run
 
 
 def test_ruff_check(venv_python):

@@ -1,6 +1,6 @@
 import zipfile
 
-from conftest import run
+from _support import run
 
 
 def test_wheel_installs_the_addon_into_odoo_addons(venv_python, tmp_path):
