@@ -10,7 +10,6 @@ class CrmLeadReject(models.TransientModel):
     lead_ids = fields.Many2many("crm.lead", required=True)
     reason_id = fields.Many2one(
         "crm.lost.reason",
-        string="Reason",
         required=True,
         domain=[("is_reject_reason", "=", True)],
     )
