@@ -9,7 +9,7 @@
     "website": "https://github.com/lead-refinery/lead_refinery",
     "depends": ["crm", "portal", "utm"],
     "external_dependencies": {
-        "python": ["rapidfuzz", "jellyfish", "phonenumbers", "cleanco", "holidays"],
+        "python": ["rapidfuzz", "jellyfish", "phonenumbers", "cleanco", "holidays", "zipcodes"],
     },
     "data": [
         "security/lead_refinery_security.xml",
@@ -33,6 +33,8 @@
             "lead_refinery/static/tests/tours/*.js",
         ],
     },
+    "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
     "application": False,
     "installable": True,
 }

@@ -120,7 +120,7 @@ ensure_postgres() {
 ensure_venv() {
     local stamp="$LR_VENV/.lead_refinery-stamp"
     local want
-    want="$(cat "$ODOO_SRC/requirements.txt" "$REPO_ROOT/setup.py" "$REPO_ROOT/requirements-dev.txt" | sha1sum | cut -c1-12)"
+    want="$(cat "$ODOO_SRC/requirements.txt" "$REPO_ROOT/setup.py" "$REPO_ROOT/requirements-dev.txt" "$REPO_ROOT/lead_refinery/__manifest__.py" | sha1sum | cut -c1-12)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$PY" -c 'import odoo' 2>/dev/null; then
         return
     fi

@@ -263,6 +263,44 @@ class CrmLead(models.Model):
                 {"refinery_stage_id": stages[code].id}
             )
 
+    def _refinery_place_existing(self):
+        """Give leads created before the install the ladder stage their pipeline state implies.
+
+        Written in SQL (the leads are not being moved by anyone, and an install on a
+        large CRM must stay quick); the stored fields that depend on the stage are
+        then recomputed through ``modified``.
+        """
+        stages = self._refinery_stages()
+        groups = {}
+        for lead in self:
+            code = ladder.implied_by_crm(
+                ladder.LEAD,
+                active=lead.active,
+                is_won=lead.stage_id.is_won and lead.probability == 100,
+                is_opportunity=lead.type == "opportunity",
+            )
+            groups.setdefault(code or ladder.LEAD, []).append(lead.id)
+        for code, ids in groups.items():
+            reached = ladder.OPPORTUNITY if code == ladder.LOST else code
+            self.env.cr.execute(
+                "UPDATE crm_lead SET refinery_stage_id = %s, refinery_max_rank = %s, "
+                "refinery_date_stage = create_date WHERE id IN %s",
+                (stages[code].id, stages[reached].rank, tuple(ids)),
+            )
+        fnames = ["refinery_stage_id", "refinery_max_rank", "refinery_date_stage"]
+        self.invalidate_recordset(fnames)
+        self.modified(fnames)
+        self.env["crm.refinery.stage.entry"].sudo().create(
+            [
+                {
+                    "lead_id": lead.id,
+                    "stage_id": lead.refinery_stage_id.id,
+                    "date_in": lead.create_date,
+                }
+                for lead in self
+            ]
+        )
+
     def _refinery_previous_code(self):
         """The ladder stage the lead was in before its current one."""
         self.ensure_one()

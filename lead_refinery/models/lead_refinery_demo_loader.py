@@ -3,6 +3,8 @@ import time
 
 from odoo import api, fields, models
 
+from ..lib import demodata
+
 _logger = logging.getLogger(__name__)
 
 _BATCH = 2000
@@ -28,8 +30,6 @@ class LeadRefineryDemoLoader(models.AbstractModel):
 
     @api.model
     def load(self, scale=60, seed=42):
-        from ..lib import demodata  # TEMP until lib/demodata.py lands
-
         started = time.perf_counter()
         env = self.with_context(**_QUIET).env
         data = demodata.generate(scale=scale, seed=seed, today=fields.Date.context_today(self))
