@@ -5,5 +5,9 @@ from . import mail_activity_type
 from . import res_company
 from . import res_config_settings
 from . import crm_lead
+from . import res_partner_alias
+from . import res_partner
+from . import crm_lead_match
+from . import crm_lead_identity
 from . import crm_team
 from . import lead_refinery_demo_loader

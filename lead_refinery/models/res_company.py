@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..lib import grading
+from ..lib import grading, matching
 
 _DEFAULTS = grading.GradeThresholds()
 THRESHOLD_FIELDS = (
@@ -9,6 +9,11 @@ THRESHOLD_FIELDS = (
     "refinery_worth_medium",
     "refinery_probability_high",
     "refinery_probability_medium",
+)
+MATCH_THRESHOLD_FIELDS = (
+    "refinery_match_auto",
+    "refinery_match_review",
+    "refinery_match_link_customer",
 )
 
 
@@ -32,6 +37,45 @@ class ResCompany(models.Model):
     refinery_probability_medium = fields.Float(
         string="Medium probability from (%)", default=_DEFAULTS.probability_medium
     )
+
+    refinery_match_auto = fields.Float(
+        string="Auto-link from",
+        default=matching.T_AUTO,
+        help="Match score (0-100) at or above which a lead is linked to the account "
+        "without review.",
+    )
+    refinery_match_review = fields.Float(
+        string="Review from",
+        default=matching.T_REVIEW,
+        help="Match score from which a suggestion goes to the review queue; below it the "
+        "lead's company is treated as new.",
+    )
+
+    refinery_match_link_customer = fields.Boolean(
+        string="Matching at creation sets the customer",
+        help="When a new lead is linked to an account automatically, also set the lead's "
+        "customer (the respondent as a contact of that account). Off by default: Odoo's "
+        "mail gateway, conversion wizard and duplicate detection expect new leads without "
+        "a customer. Accepting a suggestion or the Match account button always sets it.",
+    )
+
+    def _refinery_match_thresholds(self):
+        """(auto-link, review) score thresholds of this company."""
+        self.ensure_one()
+        return self.refinery_match_auto, self.refinery_match_review
+
+    @api.constrains("refinery_match_auto", "refinery_match_review")
+    def _check_refinery_match_thresholds(self):
+        for company in self:
+            if not 0 <= company.refinery_match_review < company.refinery_match_auto <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Match thresholds must satisfy "
+                        "0 ≤ review (%(review)s) < auto-link (%(auto)s) ≤ 100.",
+                        review=company.refinery_match_review,
+                        auto=company.refinery_match_auto,
+                    )
+                )
 
     def _refinery_grade_thresholds(self):
         """The grading bands of this company as the pure engine expects them."""

@@ -21,3 +21,8 @@ class ResConfigSettings(models.TransientModel):
     refinery_probability_medium = fields.Float(
         related="company_id.refinery_probability_medium", readonly=False
     )
+    refinery_match_auto = fields.Float(related="company_id.refinery_match_auto", readonly=False)
+    refinery_match_review = fields.Float(related="company_id.refinery_match_review", readonly=False)
+    refinery_match_link_customer = fields.Boolean(
+        related="company_id.refinery_match_link_customer", readonly=False
+    )

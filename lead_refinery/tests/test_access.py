@@ -25,7 +25,9 @@ class TestAccess(RefineryCase):
         with self.assertRaises(AccessError):
             self.env.company.with_user(self.rep).refinery_worth_high = 1
         with self.assertRaises(AccessError):
-            self.env["crm.refinery.grading"].with_user(self.rep).create({"refinery_worth_high": 1})
+            self.env["crm.refinery.thresholds"].with_user(self.rep).create(
+                {"refinery_worth_high": 1}
+            )
 
     def test_managers_edit_definitions_reasons_and_thresholds(self):
         self.stages["qualified"].with_user(
@@ -39,7 +41,7 @@ class TestAccess(RefineryCase):
         )
         self.assertTrue(reason.is_reject_reason)
         grading = (
-            self.env["crm.refinery.grading"]
+            self.env["crm.refinery.thresholds"]
             .with_user(self.manager)
             .create({"refinery_worth_high": 75000})
         )

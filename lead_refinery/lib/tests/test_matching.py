@@ -1,0 +1,100 @@
+import pytest
+
+from lead_refinery.lib import matching, names
+
+K = names.identity_keys
+PG = K(
+    name="The Procter and Gamble Company",
+    website="pg.com",
+    zip="45202",
+    city="Cincinnati",
+    state="OH",
+    phone="513-983-1100",
+)
+IBM = K(
+    name="International Business Machines Corporation", website="ibm.com", city="Armonk", state="NY"
+)
+MMM = K(name="Minnesota Mining and Manufacturing", website="3m.com")
+
+
+def decision(lead, account, aliases=()):
+    return matching.decide(matching.score_candidate(lead, account, aliases))
+
+
+def test_same_name_links_and_explains():
+    result = matching.score_candidate(K(name="Procter & Gamble Co."), PG)
+    assert matching.decide(result) == "auto"
+    assert result.breakdown["name"] == 100.0
+    assert any("same name" in reason for reason in result.reasons)
+
+
+def test_misspelling_needs_corroboration():
+    assert decision(K(name="Prockter and Gamble"), PG) == "review"
+    assert decision(K(name="Prockter and Gamble", zip="45202-1234"), PG) == "auto"
+    assert decision(K(name="Prockter and Gamble", city="Cincinnati", state="OH"), PG) == "auto"
+
+
+def test_acronym_with_domain_or_city():
+    assert decision(K(name="IBM", website="www.ibm.com"), IBM) == "auto"
+    assert decision(K(name="IBM", city="Armonk", state="NY"), IBM) == "auto"
+    assert decision(K(name="IBM"), IBM) == "review"
+
+
+def test_alias_hit():
+    result = matching.score_candidate(K(name="3M"), MMM, [names.normalize_company("3M")])
+    assert matching.decide(result) == "auto"
+    assert result.breakdown["alias"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("lead", "account"),
+    [
+        ("American Airlines", "American Express"),
+        ("Johnson & Johnson", "Johnson Controls"),
+        ("General Motors", "General Mills"),
+        ("Kessler Industries", "Kessler Industrial Supply"),
+    ],
+)
+def test_near_misses_never_auto_link_even_next_door(lead, account):
+    place = {"zip": "10001", "city": "New York", "state": "NY"}
+    assert decision(K(name=lead, **place), K(name=account, **place)) != "auto"
+    assert decision(K(name=account, **place), K(name=lead, **place)) != "auto"
+
+
+def test_generic_and_short_names_do_not_carry_a_match():
+    assert decision(K(name="Global Systems"), K(name="Global Systems Inc")) == "new"
+    assert decision(K(name="AB"), K(name="AB Inc")) == "new"
+    assert decision(K(name="Acme"), K(name="Acme Global Tech")) == "new"
+
+
+def test_domain_only_and_phone_only():
+    assert decision(K(email="joe@pg.com"), PG) == "auto"
+    assert decision(K(phone="(513) 983-1100"), PG) == "auto"
+    assert decision(K(email="joe@gmail.com"), PG) == "new"
+
+
+def test_conflicting_name_and_domain_goes_to_review():
+    lead = K(name="Procter and Gamble", email="someone@ibm.com")
+    ranked = matching.rank_candidates(lead, [(1, PG, ()), (2, IBM, ())])
+    assert {account_id for account_id, _result in ranked} == {1, 2}
+    assert all(matching.decide(result) == "review" for _account_id, result in ranked)
+    assert any("conflicting" in reason for reason in ranked[0][1].reasons)
+
+
+def test_rank_is_best_first_and_stable():
+    other = K(name="Procter Industrial Supply", city="Cincinnati", state="OH")
+    ranked = matching.rank_candidates(K(name="Procter & Gamble"), [(7, other, ()), (3, PG, ())])
+    assert [account_id for account_id, _result in ranked] == [3, 7]
+
+
+def test_bad_input_never_links():
+    for raw in ("", " ", "A", "Inc.", "🙂", "株式会社", "x" * 10000):
+        lead = K(name=raw, email="bad", phone="12")
+        assert decision(lead, PG) == "new"
+
+
+def test_decide_thresholds():
+    assert matching.decide(90) == "auto"
+    assert matching.decide(89.9) == "review"
+    assert matching.decide(59.9) == "new"
+    assert matching.decide(70, t_auto=70, t_review=50) == "auto"
