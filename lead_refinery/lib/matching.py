@@ -36,6 +36,8 @@ DOMAIN = 92.0
 PHONE = 90.0
 NAME_EXACT = 90.0
 ACRONYM = 70.0
+CONTAINED = 60.0
+SAME_DISTINCTIVE = 65.0
 LOOSE_CAP = 30.0
 CONFLICT_CAP = T_AUTO - 5.0
 ZIP_BONUS = CITY_BONUS = 20.0
@@ -77,7 +79,22 @@ def distinctive_agreement(lead, account):
     """0-1 agreement of the distinctive words; 0 when either side has none."""
     if not lead.significant or not account.significant:
         return 0.0
-    return fuzz.token_sort_ratio(" ".join(lead.significant), " ".join(account.significant)) / 100.0
+    ordered_lead, ordered_account = " ".join(lead.significant), " ".join(account.significant)
+    return (
+        max(
+            fuzz.ratio(ordered_lead, ordered_account),
+            fuzz.token_sort_ratio(ordered_lead, ordered_account),
+        )
+        / 100.0
+    )
+
+
+def _contains(lead, account):
+    """The account's distinctive words all appear, in order, in the lead's name."""
+    wanted = account.significant
+    if not wanted or len("".join(wanted)) < 4 or len(lead.significant) <= len(wanted):
+        return False
+    return tuple(lead.significant[: len(wanted)]) == tuple(wanted)
 
 
 def _weak_name(keys):
@@ -98,11 +115,8 @@ def _name_anchor(lead, account, breakdown, reasons):
     if lead.name_norm == account.name_norm:
         reasons.append(f"same name once normalised ({lead.name_norm})")
         return NAME_EXACT
-    if agreement < 0.8:
-        reasons.append("distinctive words differ")
-        return similarity * LOOSE_CAP
-    if similarity >= 0.85:
-        anchor = 45.0 + (similarity - 0.85) / 0.15 * 30.0
+    if similarity >= 0.85 and agreement >= 0.8:
+        anchor = 50.0 + (similarity - 0.85) / 0.15 * 40.0
         if lead.phonetic_codes and lead.phonetic_codes == account.phonetic_codes:
             breakdown["phonetic"] = 100.0
             anchor += PHONETIC_BONUS
@@ -110,6 +124,15 @@ def _name_anchor(lead, account, breakdown, reasons):
         else:
             reasons.append(f"close spelling ({similarity:.0%})")
         return min(anchor, 79.0)
+    if _contains(lead, account):
+        reasons.append("the company name contains the account's name (division or subsidiary?)")
+        return CONTAINED
+    if lead.significant == account.significant:
+        reasons.append("same distinctive words, other generic words")
+        return SAME_DISTINCTIVE
+    if agreement < 0.8:
+        reasons.append("distinctive words differ")
+        return similarity * LOOSE_CAP
     return similarity * 40.0
 
 
@@ -223,7 +246,13 @@ def rank_candidates(lead, candidates):
         (account_id, score_candidate(lead, keys, aliases))
         for account_id, keys, aliases in candidates
     ]
-    scored.sort(key=lambda item: (-item[1].score, item[0]))
+    scored.sort(
+        key=lambda item: (
+            -item[1].score,
+            -max(item[1].breakdown.get("name", 0), item[1].breakdown.get("alias", 0)),
+            item[0],
+        )
+    )
     by_name = [
         item
         for item in scored
@@ -234,18 +263,31 @@ def rank_candidates(lead, candidates):
         for item in scored
         if item[1].breakdown.get("domain") == 100 or item[1].breakdown.get("phone") == 100
     ]
-    if by_name and by_contact and by_name[0][0] != by_contact[0][0]:
-        capped = []
-        for account_id, result in scored:
-            if result.score >= CONFLICT_CAP:
-                result = MatchScore(
-                    score=CONFLICT_CAP,
-                    breakdown=result.breakdown,
-                    reasons=(
-                        *result.reasons,
-                        "conflicting evidence: name and domain/phone point at different accounts",
-                    ),
-                )
-            capped.append((account_id, result))
-        scored = capped
+    if not scored:
+        return scored
+    top_name = max(scored[0][1].breakdown.get("name", 0), scored[0][1].breakdown.get("alias", 0))
+    shared_contact = (
+        len(by_contact) > 1
+        and by_contact[0] is scored[0]
+        and scored[0][1].score - by_contact[1][1].score < 5
+        and top_name < 100
+    )
+    if shared_contact:
+        scored = _cap(scored, "several accounts share this domain or phone")
+    elif by_name and by_contact and by_name[0][0] != by_contact[0][0]:
+        scored = _cap(
+            scored, "conflicting evidence: name and domain/phone point at different accounts"
+        )
     return scored
+
+
+def _cap(scored, why):
+    """Cap every would-be automatic link below the auto threshold, saying why."""
+    capped = []
+    for account_id, result in scored:
+        if result.score >= CONFLICT_CAP:
+            result = MatchScore(
+                score=CONFLICT_CAP, breakdown=result.breakdown, reasons=(*result.reasons, why)
+            )
+        capped.append((account_id, result))
+    return capped

@@ -13,6 +13,7 @@ from functools import lru_cache
 import jellyfish
 import phonenumbers
 from cleanco import basename
+from rapidfuzz import fuzz
 
 #: Longest input looked at; company names and addresses are far shorter.
 MAX_INPUT = 300
@@ -68,6 +69,7 @@ GENERIC_WORDS = frozenset(
     center centre laboratories brothers sons trust capital
     """.split()
 )
+_LONG_GENERIC = tuple(sorted(word for word in GENERIC_WORDS if len(word) >= 7))
 STOP_WORDS = frozenset({"the", "of", "and", "for", "a", "an", "at", "de", "la", "le", "et", "y"})
 
 #: Free-mail providers: their domain says nothing about the company.
@@ -145,9 +147,22 @@ def tokens(normalized):
     return [word for word in normalized.split() if word not in STOP_WORDS]
 
 
+@lru_cache(maxsize=65536)
+def is_generic(word):
+    """A generic word, or a misspelling of a long one ("productz", "industreis")."""
+    if word in GENERIC_WORDS:
+        return True
+    if len(word) < 7:
+        return False
+    return any(
+        abs(len(word) - len(generic)) <= 1 and fuzz.ratio(word, generic) >= 85
+        for generic in _LONG_GENERIC
+    )
+
+
 def significant_tokens(normalized):
     """Words that say *which* company: no stop words, no generic words."""
-    return [word for word in tokens(normalized) if word not in GENERIC_WORDS]
+    return [word for word in tokens(normalized) if not is_generic(word)]
 
 
 def acronym_of(normalized):
