@@ -287,13 +287,14 @@ def identity_keys(
     """All identity keys of one record, in one call."""
     name_norm = normalize_company(name) if isinstance(name, str) else ""
     raw_acronym = is_acronym_like(name)
+    word_list, significant, acronym, phonetic, codes = _name_features(name_norm)
     return IdentityKeys(
         name_norm=name_norm,
-        tokens=tuple(tokens(name_norm)),
-        significant=tuple(significant_tokens(name_norm)),
-        acronym=acronym_of(name_norm),
-        phonetic=phonetic_key(name_norm),
-        phonetic_codes=tuple(phonetic_codes(name_norm)),
+        tokens=word_list,
+        significant=significant,
+        acronym=acronym,
+        phonetic=phonetic,
+        phonetic_codes=codes,
         email_domain=email_domain(email),
         website_domain=website_domain(website),
         phone=phone_e164(phone, country_code or "US"),
@@ -302,3 +303,51 @@ def identity_keys(
         state_code=(state or "").strip().upper()[:3] if isinstance(state, str) else "",
         raw_acronym=raw_acronym,
     )
+
+
+@lru_cache(maxsize=131072)
+def _name_features(name_norm):
+    """(tokens, significant tokens, acronym, phonetic key, phonetic codes) of a name."""
+    return (
+        tuple(tokens(name_norm)),
+        tuple(significant_tokens(name_norm)),
+        acronym_of(name_norm),
+        phonetic_key(name_norm),
+        tuple(phonetic_codes(name_norm)),
+    )
+
+
+def keys_from_columns(name, name_norm, domain, phone, zip_code, city, state):
+    """Identity keys rebuilt from the stored, already normalised columns of an account.
+
+    Used for the candidates of a search: nothing is parsed again (the phone is
+    already E.164, the ZIP already five digits) and the name features are
+    cached per normalised name.
+    """
+    name_norm = name_norm or ""
+    word_list, significant, acronym, phonetic, codes = _name_features(name_norm)
+    return IdentityKeys(
+        name_norm=name_norm,
+        tokens=word_list,
+        significant=significant,
+        acronym=acronym,
+        phonetic=phonetic,
+        phonetic_codes=codes,
+        email_domain=None,
+        website_domain=domain or None,
+        phone=phone or None,
+        zip5=zip_code or None,
+        city_norm=fold(city),
+        state_code=(state or "").upper(),
+        raw_acronym=is_acronym_like(name),
+    )
+
+
+def distinctive(name_norm):
+    """The distinctive words of a normalised name, joined: what fuzzy search looks at.
+
+    Generic words ("controls", "industries", "services") are shared by
+    thousands of accounts; searching on the distinctive part keeps the
+    trigram candidates few.
+    """
+    return " ".join(_name_features(name_norm or "")[1])

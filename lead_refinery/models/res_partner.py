@@ -21,6 +21,7 @@ IDENTITY_KEY_FIELDS = (
     "identity_domain",
     "identity_phone",
     "identity_zip5",
+    "identity_distinctive",
 )
 
 
@@ -28,7 +29,18 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     identity_name_norm = fields.Char(
-        string="Normalised name", compute="_compute_identity_keys", store=True, copy=False
+        string="Normalised name",
+        compute="_compute_identity_keys",
+        store=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    identity_distinctive = fields.Char(
+        string="Distinctive words",
+        compute="_compute_identity_keys",
+        store=True,
+        copy=False,
+        help="The name without generic words: what misspelling search compares.",
     )
     identity_phonetic = fields.Char(
         string="Sounds like", compute="_compute_identity_keys", store=True, index="btree_not_null"
@@ -56,6 +68,10 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS res_partner_identity_name_norm_trgm_idx ON res_partner "
             "USING gin (identity_name_norm gin_trgm_ops) WHERE identity_name_norm IS NOT NULL"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS res_partner_identity_distinctive_trgm_idx ON res_partner "
+            "USING gin (identity_distinctive gin_trgm_ops) WHERE identity_distinctive IS NOT NULL"
         )
         return result
 
@@ -92,77 +108,86 @@ class ResPartner(models.Model):
             "identity_domain": keys.website_domain or keys.email_domain or False,
             "identity_phone": keys.phone or False,
             "identity_zip5": keys.zip5 or False,
+            "identity_distinctive": " ".join(keys.significant) or False,
         }
 
     # ------------------------------------------------------------------ matching API
 
     @api.model
-    def _identity_candidate_ids(self, keys, limit=30):
+    def _identity_candidate_ids(self, keys, limit=15, fuzzy=True):
         """Account ids worth scoring for these keys, found through indexes only.
 
-        Each branch is an index lookup: trigram similarity on the normalised name
-        and on the variant table, and equality on domain, phone, phonetic key
-        and acronym. Nothing scans every account.
+        Exact branches look up the normalised name, the variant table, the
+        acronym, the domain, the phone and the phonetic key; ``fuzzy`` adds the
+        trigram-similarity branches on names and variants (for misspellings).
+        Every branch is an index lookup: nothing scans every account.
         """
         branches, params = [], {"limit": limit}
         if keys.name_norm:
             params["name"] = keys.name_norm
             branches.append(
-                "(SELECT id FROM res_partner WHERE identity_name_norm %% %(name)s AND active"
-                " ORDER BY similarity(identity_name_norm, %(name)s) DESC LIMIT %(limit)s)"
+                "(SELECT id FROM res_partner WHERE identity_name_norm = %(name)s AND active"
+                " LIMIT %(limit)s)"
             )
             branches.append(
-                "(SELECT partner_id FROM res_partner_alias WHERE name_norm %% %(name)s AND active"
-                " ORDER BY similarity(name_norm, %(name)s) DESC LIMIT %(limit)s)"
+                "(SELECT partner_id FROM res_partner_alias WHERE name_norm = %(name)s AND active)"
             )
             params["acronym"] = keys.acronym or keys.name_norm.replace(" ", "")
             branches.append(
                 "(SELECT id FROM res_partner WHERE identity_acronym = %(acronym)s AND active"
                 " LIMIT %(limit)s)"
             )
-        for column, value in (
-            ("identity_domain", keys.website_domain or keys.email_domain),
-            ("identity_phone", keys.phone),
-            ("identity_phonetic", keys.phonetic),
-        ):
-            if value:
-                params[column] = value
+            if fuzzy and keys.significant:
+                params["distinctive"] = " ".join(keys.significant)
                 branches.append(
-                    f"(SELECT id FROM res_partner WHERE {column} = %({column})s AND active"
+                    "(SELECT id FROM res_partner WHERE identity_distinctive %% %(distinctive)s"
+                    " AND active ORDER BY similarity(identity_distinctive, %(distinctive)s) DESC"
                     " LIMIT %(limit)s)"
                 )
-        if keys.email_domain and keys.email_domain != keys.website_domain:
-            params["email_domain"] = keys.email_domain
-            branches.append(
-                "(SELECT id FROM res_partner WHERE identity_domain = %(email_domain)s AND active"
-                " LIMIT %(limit)s)"
-            )
+                branches.append(
+                    "(SELECT partner_id FROM res_partner_alias WHERE distinctive %% %(distinctive)s"
+                    " AND active ORDER BY similarity(distinctive, %(distinctive)s) DESC"
+                    " LIMIT %(limit)s)"
+                )
+        domains = {keys.website_domain, keys.email_domain} - {None}
+        for column, value in (
+            ("identity_phone", keys.phone),
+            ("identity_phonetic", keys.phonetic),
+            *(("identity_domain", domain) for domain in sorted(domains)),
+        ):
+            if value:
+                name = f"value_{len(params)}"
+                params[name] = value
+                branches.append(
+                    f"(SELECT id FROM res_partner WHERE {column} = %({name})s AND active"
+                    " LIMIT %(limit)s)"
+                )
         if not branches:
             return []
         self.flush_model(IDENTITY_KEY_FIELDS)
         self.env["res.partner.alias"].flush_model(["name_norm", "active", "partner_id"])
-        self.env.cr.execute("SET LOCAL pg_trgm.similarity_threshold = 0.35")
+        if not fuzzy:
+            self.env.cr.execute(" UNION ".join(branches), params)
+            return [row[0] for row in self.env.cr.fetchall()]
+        # The planner prices trigram GIN scans high and may scan a small variant
+        # table row by row, computing similarity on every row: forbid that for
+        # this one query, then restore the session's settings.
+        self.env.cr.execute(
+            "SET LOCAL pg_trgm.similarity_threshold = 0.4; SET LOCAL enable_seqscan = off"
+        )
         self.env.cr.execute(" UNION ".join(branches), params)
-        return [row[0] for row in self.env.cr.fetchall()]
+        found = [row[0] for row in self.env.cr.fetchall()]
+        self.env.cr.execute("SET LOCAL enable_seqscan TO DEFAULT")
+        return found
 
     @api.model
     def _identity_rank(self, keys, exclude_ids=(), limit=5):
         """Score the indexed candidates of ``keys``; best first, as plain dicts."""
-        candidate_ids = [
-            pid for pid in self._identity_candidate_ids(keys) if pid not in set(exclude_ids)
-        ]
-        accounts = self.browse(candidate_ids).with_context(active_test=False)
-        accounts = accounts.filtered("is_company")
-        aliases = {}
-        for alias in self.env["res.partner.alias"].search([("partner_id", "in", accounts.ids)]):
-            aliases.setdefault(alias.partner_id.id, []).append(alias.name_norm)
-        ranked = matching.rank_candidates(
-            keys,
-            [
-                (account.id, account._identity_keys(), tuple(aliases.get(account.id, ())))
-                for account in accounts
-            ],
-        )
+        t_auto = self.env.company.refinery_match_auto
+        ranked = self._identity_score(keys, set(exclude_ids), fuzzy=False)
+        if not ranked or ranked[0][1].score < t_auto:
+            # No sure link from exact keys: look for misspellings too.
+            ranked = self._identity_score(keys, set(exclude_ids), fuzzy=True)
         return [
             {
                 "partner_id": account_id,
@@ -172,6 +197,38 @@ class ResPartner(models.Model):
             }
             for account_id, result in ranked[:limit]
         ]
+
+    @api.model
+    def _identity_score(self, keys, excluded, fuzzy):
+        candidate_ids = tuple(
+            pid for pid in self._identity_candidate_ids(keys, fuzzy=fuzzy) if pid not in excluded
+        )
+        if not candidate_ids:
+            return []
+        # Plain SQL on the stored keys: no record cache, no re-parsing (hot path).
+        self.env.cr.execute(
+            """SELECT p.id, p.name, p.identity_name_norm, p.identity_domain, p.identity_phone,
+                      p.identity_zip5, p.city, s.code
+                 FROM res_partner p
+            LEFT JOIN res_country_state s ON s.id = p.state_id
+                WHERE p.id IN %s AND p.is_company""",
+            [candidate_ids],
+        )
+        accounts = self.env.cr.fetchall()
+        self.env.cr.execute(
+            "SELECT partner_id, name_norm FROM res_partner_alias WHERE active AND partner_id IN %s",
+            [candidate_ids],
+        )
+        aliases = {}
+        for partner_id, name_norm in self.env.cr.fetchall():
+            aliases.setdefault(partner_id, []).append(name_norm)
+        return matching.rank_candidates(
+            keys,
+            [
+                (row[0], names.keys_from_columns(*row[1:]), tuple(aliases.get(row[0], ())))
+                for row in accounts
+            ],
+        )
 
     @api.model
     def refinery_match_accounts(self, values, limit=5):

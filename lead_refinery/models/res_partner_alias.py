@@ -29,6 +29,11 @@ class ResPartnerAlias(models.Model):
         help="What matching compares: case, accents, punctuation, legal suffixes and "
         "generic abbreviations folded away.",
     )
+    distinctive = fields.Char(
+        compute="_compute_name_norm",
+        store=True,
+        help="The variant without generic words: what misspelling search compares.",
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Account",
@@ -53,14 +58,16 @@ class ResPartnerAlias(models.Model):
     def init(self):
         """A trigram index on the normalised variant (pg_trgm is created by the pre-init hook)."""
         self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS res_partner_alias_name_norm_trgm_idx "
-            "ON res_partner_alias USING gin (name_norm gin_trgm_ops)"
+            "CREATE INDEX IF NOT EXISTS res_partner_alias_distinctive_trgm_idx "
+            "ON res_partner_alias USING gin (distinctive gin_trgm_ops) "
+            "WHERE distinctive IS NOT NULL"
         )
 
     @api.depends("name")
     def _compute_name_norm(self):
         for alias in self:
             alias.name_norm = names.normalize_company(alias.name or "") or False
+            alias.distinctive = names.distinctive(alias.name_norm) or False
 
     @api.constrains("name_norm", "name")
     def _check_name_norm(self):

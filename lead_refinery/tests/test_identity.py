@@ -219,10 +219,11 @@ class TestIdentity(RefineryCase):
         self.env.cr.execute("SET LOCAL enable_seqscan = off")
         self.env.cr.execute("SET LOCAL pg_trgm.similarity_threshold = 0.35")
         self.env.cr.execute(
-            "EXPLAIN SELECT id FROM res_partner WHERE identity_name_norm %% %s", ["procter gamble"]
+            "EXPLAIN SELECT id FROM res_partner WHERE identity_distinctive %% %s",
+            ["prockter gamble"],
         )
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
-        self.assertIn("res_partner_identity_name_norm_trgm_idx", plan)
+        self.assertIn("res_partner_identity_distinctive_trgm_idx", plan)
         self.env.cr.execute(
             "EXPLAIN SELECT id FROM res_partner WHERE identity_domain = %s", ["pg.com"]
         )
