@@ -6,3 +6,4 @@ from . import test_touches
 from . import test_access
 from . import test_ui
 from . import test_followup_escalation
+from . import test_followup_calendar
