@@ -411,19 +411,15 @@ class CrmLead(models.Model):
             )
         effects.events.append(deadline_event)
         new_partners = self._refinery_sla_owner_partners()
+        taken_over = _("taken over from %s, who did not respond in time.", owner.display_name)
+        reassigned = _(
+            "reassigned to %(owner)s: %(reason)s",
+            owner=new_owner.display_name,
+            reason=action.reason,
+        )
+        effects.notices += [(partner, taken_over) for partner in new_partners]
         effects.notices += [
-            (partner, _("taken over from %s, who did not respond in time.", owner.display_name))
-            for partner in new_partners
-        ]
-        effects.notices += [
-            (
-                partner,
-                _(
-                    "reassigned to %(owner)s: %(reason)s",
-                    owner=new_owner.display_name,
-                    reason=action.reason,
-                ),
-            )
+            (partner, reassigned)
             for partner in old_partners | self._refinery_sla_manager().partner_id
         ]
         return followup.REASSIGN

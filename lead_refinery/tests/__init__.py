@@ -7,3 +7,5 @@ from . import test_access
 from . import test_ui
 from . import test_followup_escalation
 from . import test_followup_calendar
+from . import test_followup_plan
+from . import test_followup_recycle
