@@ -9,3 +9,4 @@ from . import test_followup_escalation
 from . import test_followup_calendar
 from . import test_followup_plan
 from . import test_followup_recycle
+from . import test_followup_concurrency
