@@ -39,6 +39,7 @@ time raises :class:`EmptyCalendarError` instead of looping.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -174,9 +175,14 @@ def us_federal_holidays(years):
     Monday after (July 4th 2026 is observed Friday July 3rd); both the actual
     and the observed date are returned.
     """
+    return _us_federal_holidays(tuple(sorted(set(years))))
+
+
+@lru_cache(maxsize=16)
+def _us_federal_holidays(years):
     import holidays  # noqa: PLC0415 - optional dependency, only needed here
 
-    return frozenset(holidays.country_holidays("US", years=sorted(set(years))))
+    return frozenset(holidays.country_holidays("US", years=years))
 
 
 def add_working_days(start_utc, days, cal):

@@ -190,7 +190,7 @@ class CrmLead(models.Model):
         auto_commit = self._refinery_sla_auto_commit()
         done = 0
         for batch_ids in split_every(batch_size, lead_ids):
-            for lead in self._refinery_sla_lock(batch_ids, run.now):
+            for lead in run.activate(self._refinery_sla_lock(batch_ids, run.now)):
                 lead._refinery_sla_process(run)
             run.flush()
             done += len(batch_ids)
@@ -319,8 +319,8 @@ class CrmLead(models.Model):
             self._refinery_sla_state(), run.engine_policy(policy), run.now, calendar
         )
         handler = getattr(self, f"_refinery_sla_do_{action.kind}", None)
-        kind = handler(action, run, calendar, effects) if handler else action.kind
-        self._refinery_sla_refresh(run)
+        kind, pending = handler(action, run, calendar, effects) if handler else (action.kind, {})
+        self._refinery_sla_store(run, pending)
         return kind
 
     @api.model
@@ -335,16 +335,14 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------ actions
 
     def _refinery_sla_do_warn(self, action, run, calendar, effects):
-        self.sudo().sla_warned = True
         deadline = self._refinery_sla_format(action.deadline_utc, calendar)
         line = _("%(reason)s, by %(deadline)s.", reason=action.reason, deadline=deadline)
         effects.logs.append(_("Follow-up warning: %s", line))
         effects.notices += [(partner, line) for partner in self._refinery_sla_owner_partners()]
         effects.events.append(self._refinery_sla_event_values("warn", run.now, reason=line))
-        return followup.WARN
+        return followup.WARN, {"sla_warned": True}
 
     def _refinery_sla_do_breach(self, action, run, calendar, effects):
-        self.sudo().write({"sla_breach_notified": True, "sla_breached": True})
         deadline = self._refinery_sla_format(action.deadline_utc, calendar)
         owner = self._refinery_sla_owner()
         manager = self._refinery_sla_manager()
@@ -379,7 +377,7 @@ class CrmLead(models.Model):
                 self.team_id.display_name or _("none"),
             )
         effects.events.append(self._refinery_sla_event_values("breach", run.now, reason=line))
-        return followup.BREACH
+        return followup.BREACH, {"sla_breach_notified": True, "sla_breached": True}
 
     def _refinery_sla_do_reassign(self, action, run, calendar, effects):
         owner = self._refinery_sla_owner()
@@ -413,7 +411,6 @@ class CrmLead(models.Model):
         )
         old_partners = self._refinery_sla_owner_partners()
         self._refinery_sla_set_owner(new_owner, reason)
-        self.sudo().reassign_count += 1
         if new_owner._name == "res.users":
             run.loads.moved(
                 team, owner if owner._name == "res.users" else self.env["res.users"], new_owner
@@ -431,10 +428,9 @@ class CrmLead(models.Model):
             (partner, reassigned)
             for partner in old_partners | self._refinery_sla_manager().partner_id
         ]
-        return followup.REASSIGN
+        return followup.REASSIGN, {"reassign_count": self.reassign_count + 1}
 
     def _refinery_sla_do_escalate(self, action, run, calendar, effects):
-        self.sudo().sla_escalated = True
         manager = self._refinery_sla_manager()
         line = _(
             "escalated to the manager's queue after %(count)s reassignment(s): %(reason)s",
@@ -455,7 +451,7 @@ class CrmLead(models.Model):
                 self.team_id.display_name or _("none"),
             )
         effects.events.append(self._refinery_sla_event_values("escalate", run.now, reason=line))
-        return followup.ESCALATE
+        return followup.ESCALATE, {"sla_escalated": True}
 
     def _refinery_sla_do_recycle(self, action, run, calendar, effects):
         stage = self._refinery_stages()["incubating"]
@@ -466,7 +462,7 @@ class CrmLead(models.Model):
         effects.logs.append(_("Recycled, %s", line))
         effects.notices += [(partner, line) for partner in self._refinery_sla_owner_partners()]
         effects.events.append(self._refinery_sla_event_values("recycle", run.now, reason=line))
-        return followup.RECYCLE
+        return followup.RECYCLE, {}
 
     # ------------------------------------------------------------------ reassignment hooks
 

@@ -12,6 +12,8 @@ so the cron reads the due leads only, never every open lead.
 """
 
 import logging
+import uuid
+import weakref
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,6 +44,10 @@ _SLA_FIELDS = frozenset(
 )
 
 
+#: Caches of the passes in progress, by token (see SlaCache.current).
+_ACTIVE = weakref.WeakValueDictionary()
+
+
 def to_db(value):
     """An aware datetime as Odoo stores it: naive UTC, rounded *up* to the second.
 
@@ -70,7 +76,30 @@ class SlaCache:
         self._policy_rows = {}
         self._engine_policies = {}
         self._calendars = {}
+        self._plans = {}
         self.calendar_notes = {}
+        self.token = uuid.uuid4().hex
+
+    @classmethod
+    def current(cls, env):
+        """The cache of the pass running in ``env`` (see :meth:`activate`), else a new one.
+
+        Writes made by a cron run (reassignments, stage moves) go through
+        ``crm.lead.write``; this lets them reuse the run's calendars and
+        policies instead of reading them again for each lead.
+        """
+        cache = _ACTIVE.get(env.context.get("refinery_sla_cache"))
+        return cache if cache is not None else cls(env)
+
+    def activate(self, records):
+        """``records`` in a context where :meth:`current` finds this cache."""
+        _ACTIVE[self.token] = self
+        return records.with_context(refinery_sla_cache=self.token)
+
+    def plan_for_grade(self, grade):
+        if grade not in self._plans:
+            self._plans[grade] = self.env["crm.contact.plan"]._refinery_plan_for_grade(grade)
+        return self._plans[grade]
 
     def policy(self, lead):
         """The most specific SLA policy of a lead (possibly empty)."""
@@ -310,9 +339,10 @@ class CrmLead(models.Model):
 
     # ------------------------------------------------------------------ state
 
-    def _refinery_sla_state(self):
-        """The lead as the pure engine sees it."""
+    def _refinery_sla_state(self, pending=None):
+        """The lead as the pure engine sees it, with ``pending`` flag values applied."""
         self.ensure_one()
+        pending = pending or {}
         first, last = self._refinery_sla_touches()
         progress = max(date for date in (self.refinery_date_stage, self.sla_start) if date)
         return followup.LeadSlaState(
@@ -320,19 +350,21 @@ class CrmLead(models.Model):
             first_touch_utc=first and as_utc(first),
             last_touch_utc=last and as_utc(last),
             last_progress_utc=as_utc(progress),
-            warned=self.sla_warned,
-            breach_notified=self.sla_breach_notified,
-            reassign_count=self.reassign_count,
-            escalated=self.sla_escalated,
+            warned=pending.get("sla_warned", self.sla_warned),
+            breach_notified=pending.get("sla_breach_notified", self.sla_breach_notified),
+            reassign_count=pending.get("reassign_count", self.reassign_count),
+            escalated=pending.get("sla_escalated", self.sla_escalated),
             stage=self.refinery_stage_code or ladder.LEAD,
         )
 
-    def _refinery_sla_values(self, cache):
+    def _refinery_sla_values(self, cache, pending=None):
         """Policy, deadline and next check of one lead, as field values.
 
-        When the owner's working time cannot be read, the deadline is left
-        empty and the next check is now: the cron then looks at the lead,
-        logs the problem and tries again at its next run.
+        ``pending`` holds flag values about to be written with them (the cron
+        writes a lead's flags and schedule at once). When the owner's working
+        time cannot be read, the deadline is left empty and the next check is
+        now: the cron then looks at the lead, logs the problem and tries again
+        at its next run.
         """
         self.ensure_one()
         empty = {"sla_policy_id": False, "sla_deadline": False, "sla_next_check": False}
@@ -345,7 +377,7 @@ class CrmLead(models.Model):
         calendar, problem = cache.calendar(self)
         if problem:
             return dict(values, sla_next_check=cache.now)
-        state = self._refinery_sla_state()
+        state = self._refinery_sla_state(pending)
         engine_policy = cache.engine_policy(policy)
         try:
             deadline = followup.sla_deadline(state, engine_policy, calendar)
@@ -354,19 +386,25 @@ class CrmLead(models.Model):
             return dict(values, sla_next_check=cache.now)
         return dict(values, sla_deadline=to_db(deadline), sla_next_check=to_db(check))
 
+    def _refinery_sla_store(self, cache, pending=None):
+        """Write ``pending`` flags and the schedule they lead to, in one write, if needed."""
+        self.ensure_one()
+        values = dict(pending or {}, **self._refinery_sla_values(cache, pending))
+        changed = {}
+        for name, value in values.items():
+            current = self[name]
+            if isinstance(current, models.BaseModel):
+                current = current.id
+            if current != value:
+                changed[name] = value
+        if changed:
+            self.sudo().write(changed)
+
     def _refinery_sla_refresh(self, cache=None):
         """Store the policy, deadline and next check of the leads (only what changed)."""
-        cache = cache or SlaCache(self.env)
+        cache = cache or SlaCache.current(self.env)
         for lead in self:
-            values = lead._refinery_sla_values(cache)
-            current = {
-                "sla_policy_id": lead.sla_policy_id.id,
-                "sla_deadline": lead.sla_deadline,
-                "sla_next_check": lead.sla_next_check,
-            }
-            changed = {name: value for name, value in values.items() if current[name] != value}
-            if changed:
-                lead.sudo().write(changed)
+            lead._refinery_sla_store(cache)
 
     @api.model
     def _refinery_sla_refresh_running(self, policies=None):
@@ -409,7 +447,7 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         owned = leads.filtered(lambda lead: lead._refinery_sla_owner())
         if owned:
-            cache = SlaCache(self.env)
+            cache = SlaCache.current(self.env)
             owned._refinery_sla_restart_clock(cache)
             owned._refinery_sla_refresh(cache)
             owned._refinery_plan_start(cache)
@@ -428,7 +466,7 @@ class CrmLead(models.Model):
         result = super().write(vals)
         if not (owner_fields or touched or converting or _SLA_FIELDS.intersection(vals)):
             return result
-        cache = SlaCache(self.env)
+        cache = SlaCache.current(self.env)
         if owner_fields:
             moved = self.filtered(lambda lead: lead._refinery_sla_owner() != owners[lead.id])
             moved._refinery_sla_owner_changed(cache)
@@ -521,7 +559,7 @@ class CrmLead(models.Model):
         incubating = self.filtered(lambda lead: lead.refinery_stage_code == ladder.INCUBATING)
         if not incubating:
             return
-        cache = cache or SlaCache(self.env)
+        cache = cache or SlaCache.current(self.env)
         stages = self._refinery_stages()
         events = []
         for lead in incubating.sudo():
@@ -553,7 +591,7 @@ class CrmLead(models.Model):
         policy = cache.policy(self)
         if policy.contact_plan_id.active and policy.contact_plan_id.step_ids:
             return policy.contact_plan_id
-        return self.env["crm.contact.plan"]._refinery_plan_for_grade(self.refinery_grade)
+        return cache.plan_for_grade(self.refinery_grade)
 
     def _refinery_plan_start(self, cache):
         """Start the contact plan of owned open leads that have none yet: schedule step 0."""
@@ -625,7 +663,7 @@ class CrmLead(models.Model):
             and self.refinery_stage_code not in followup.INACTIVE_STAGES
             and not self.activity_ids.filtered("refinery_plan_step_id")
         ):
-            self._refinery_plan_schedule(done, SlaCache(self.env))
+            self._refinery_plan_schedule(done, SlaCache.current(self.env))
 
     # ------------------------------------------------------------------ actions
 
