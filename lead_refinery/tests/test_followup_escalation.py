@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -349,3 +350,35 @@ class TestFollowupPartnerOwned(FollowupCase):
         self.assertIn("no other partner", logs.output[0])
         self.assertEqual(lead._refinery_sla_owner(), self.partner_a)
         self.assertTrue(lead.sla_escalated)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupAccess(FollowupCase):
+    def test_reps_read_the_configuration_managers_edit_it(self):
+        Policy = self.env["crm.sla.policy"]
+        self.assertTrue(Policy.with_user(self.rep).search([("id", "=", self.policy.id)]))
+        with self.assertRaises(AccessError):
+            self.policy.with_user(self.rep).first_response_days = 5
+        self.policy.with_user(self.manager).first_response_days = 1.5
+        plan = self.env.ref("lead_refinery.crm_contact_plan_grade_a")
+        self.assertTrue(plan.with_user(self.rep).step_ids)
+        with self.assertRaises(AccessError):
+            plan.with_user(self.rep).name = "Mine"
+
+    def test_views_load_for_reps_and_managers(self):
+        for user in (self.rep, self.manager):
+            Lead = self.env["crm.lead"].with_user(user)
+            views = Lead.get_views(
+                [
+                    (self.env.ref("crm.crm_lead_view_form").id, "form"),
+                    (self.env.ref("lead_refinery.crm_lead_view_list").id, "list"),
+                    (self.env.ref("lead_refinery.crm_lead_view_search").id, "search"),
+                ]
+            )
+            self.assertIn("sla_deadline", views["views"]["form"]["arch"])
+            self.assertIn('name="sla_escalated"', views["views"]["search"]["arch"])
+        for model in ("crm.sla.policy", "crm.contact.plan", "crm.sla.event"):
+            self.env[model].with_user(self.manager).get_views([(False, "list"), (False, "form")])
+        self.assertEqual(
+            self.env.ref("lead_refinery.ir_cron_sla_escalate").code, "model._cron_sla_escalate()"
+        )
