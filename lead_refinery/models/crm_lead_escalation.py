@@ -178,37 +178,63 @@ class CrmLead(models.Model):
 
     @api.model
     def _action_sla_escalate(self, batch_size=SLA_BATCH_SIZE):
-        """Take the follow-up action each due lead needs now; returns counts by action.
+        """Start pending contact plans, then take the follow-up action each due lead
+        needs now; returns counts by action.
 
-        Reads the leads whose next check has passed when the run starts,
-        then locks and handles them batch by batch (see the module
-        docstring). One step per lead per run: a lead late by days is first
-        notified, and reassigned at a later run.
+        Reads the leads to handle when the run starts, then locks and handles
+        them batch by batch (see the module docstring). One step per lead per
+        run: a lead late by days is first notified, and reassigned at a later
+        run.
         """
         run = SlaRun(self.env, fields.Datetime.now())
-        lead_ids = self._refinery_sla_due_ids(run.now)
+        plan_ids = self._refinery_sla_selected_ids(SQL("contact_plan_pending"))
+        due_ids = self._refinery_sla_due_ids(run.now)
+        total, done = len(plan_ids) + len(due_ids), 0
         auto_commit = self._refinery_sla_auto_commit()
-        done = 0
-        for batch_ids in split_every(batch_size, lead_ids):
-            for lead in run.activate(self._refinery_sla_lock(batch_ids, run.now)):
-                lead._refinery_sla_process(run)
-            run.flush()
-            done += len(batch_ids)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(lead_ids) - done)
-            if auto_commit:
-                # A batch's actions and the flags that record them are
-                # committed together: after a crash the next run redoes only
-                # the batch in progress, and repeats nothing. Tests share one
-                # transaction that must not be committed.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        for phase_ids, condition, handler in (
+            (plan_ids, SQL("contact_plan_pending"), "_refinery_plan_start_batch"),
+            (due_ids, SQL("sla_next_check <= %s", run.now), "_refinery_sla_process_batch"),
+        ):
+            for batch_ids in split_every(batch_size, phase_ids):
+                leads = run.activate(self._refinery_sla_lock(batch_ids, condition))
+                getattr(leads, handler)(run)
+                run.flush()
+                done += len(batch_ids)
+                self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
+                if auto_commit:
+                    # A batch's actions and the flags that record them are
+                    # committed together: after a crash the next run redoes only
+                    # the batch in progress, and repeats nothing. Tests share one
+                    # transaction that must not be committed.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
         self._refinery_sla_log_calendar_notes(run)
-        if lead_ids:
+        if total:
             _logger.info(
-                "Follow-up control: %s due lead(s), %s",
-                len(lead_ids),
+                "Follow-up control: %s lead(s) to plan, %s due, %s",
+                len(plan_ids),
+                len(due_ids),
                 ", ".join(f"{kind} {count}" for kind, count in sorted(run.counts.items())),
             )
         return dict(run.counts)
+
+    def _refinery_sla_process_batch(self, run):
+        for lead in self:
+            lead._refinery_sla_process(run)
+
+    def _refinery_plan_start_batch(self, run):
+        for lead in self:
+            try:
+                with self.env.cr.savepoint():
+                    lead._refinery_plan_start(run)
+            except Exception:
+                _logger.exception(
+                    "Follow-up control: contact plan of lead %s not started; retried next run.",
+                    lead.id,
+                )
+                run.counts["error"] += 1
+            else:
+                if lead.contact_plan_id:
+                    run.counts["plan"] += 1
 
     @api.model
     def _refinery_sla_auto_commit(self):
@@ -222,19 +248,26 @@ class CrmLead(models.Model):
     @api.model
     def _refinery_sla_due_ids(self, now):
         """Ids of the leads whose next check has passed (index range scan)."""
+        return self._refinery_sla_selected_ids(
+            SQL("sla_next_check <= %s", now), SQL("sla_next_check, id")
+        )
+
+    @api.model
+    def _refinery_sla_selected_ids(self, condition, order=None):
+        """Ids of the active leads matching an SQL condition on indexed columns."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM crm_lead WHERE sla_next_check <= %s AND active "
-                "ORDER BY sla_next_check, id",
-                now,
+                "SELECT id FROM crm_lead WHERE active AND %s ORDER BY %s",
+                condition,
+                order or SQL("id"),
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _refinery_sla_lock(self, lead_ids, now):
-        """Lock the batch's leads that are still due; skip those another worker holds.
+    def _refinery_sla_lock(self, lead_ids, condition):
+        """Lock the batch's leads that still match; skip those another worker holds.
 
         Under Odoo's REPEATABLE READ isolation, a lead another worker changed
         and committed since this transaction's snapshot raises a
@@ -246,10 +279,10 @@ class CrmLead(models.Model):
             with cr.savepoint(flush=False):
                 cr.execute(
                     SQL(
-                        "SELECT id FROM crm_lead WHERE id IN %s AND active "
-                        "AND sla_next_check <= %s ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                        "SELECT id FROM crm_lead WHERE id IN %s AND active AND %s "
+                        "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
                         tuple(lead_ids),
-                        now,
+                        condition,
                     )
                 )
                 locked = [row[0] for row in cr.fetchall()]

@@ -9,6 +9,13 @@ The SLA clock of a lead starts when it gets an owner and restarts at every
 owner change. ``sla_next_check`` (indexed) is the instant from which the
 cron has something to do with the lead (:func:`..lib.followup.next_check`),
 so the cron reads the due leads only, never every open lead.
+
+Writes and creates set the clock and flags at once, but leave what needs the
+policy and the owner's calendar (policy, deadline, next check, time to first
+touch) to one pass at the end of the transaction, like mail tracking: one
+read of policies and calendars for all the leads a request or an import
+changed, and no grade (hence probability) recomputed in the middle of crm's
+own writes. Contact plans start at the cron's next run, triggered at once.
 """
 
 import logging
@@ -46,6 +53,8 @@ _SLA_FIELDS = frozenset(
 
 #: Caches of the passes in progress, by token (see SlaCache.current).
 _ACTIVE = weakref.WeakValueDictionary()
+#: Key of the leads waiting for the end-of-transaction pass in ``cr.precommit.data``.
+_DEFERRED = "lead_refinery.sla_deferred"
 
 
 def to_db(value):
@@ -244,6 +253,12 @@ class CrmLead(models.Model):
     )
     contact_plan_start = fields.Datetime(string="Contact plan started", readonly=True, copy=False)
     contact_plan_step_index = fields.Integer(string="Plan steps done", readonly=True, copy=False)
+    contact_plan_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The lead got an owner and may get a contact plan: the cron starts it.",
+    )
     sla_event_ids = fields.One2many(
         "crm.sla.event", "lead_id", string="Follow-up events", readonly=True
     )
@@ -447,10 +462,7 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         owned = leads.filtered(lambda lead: lead._refinery_sla_owner())
         if owned:
-            cache = SlaCache.current(self.env)
-            owned._refinery_sla_restart_clock(cache)
-            owned._refinery_sla_refresh(cache)
-            owned._refinery_plan_start(cache)
+            owned._refinery_sla_owner_changed(SlaCache.current(self.env))
         return leads
 
     def write(self, vals):
@@ -474,14 +486,14 @@ class CrmLead(models.Model):
             self._refinery_sla_touched(last_touches, cache)
         for lead in converting:
             lead.sudo().touches_at_conversion = lead.touch_count
-        self._refinery_sla_refresh(cache)
+        self._refinery_sla_defer(refresh=self)
         return result
 
     def _refinery_sla_owner_changed(self, cache):
-        """New owners: restart their clock, hand over the pending plan step, start a plan."""
+        """New owners: restart their clock, hand over the pending plan step, plan to come."""
         owned = self.filtered(lambda lead: lead._refinery_sla_owner())
         owned._refinery_sla_restart_clock(cache)
-        for lead in owned.filtered("user_id"):
+        for lead in owned.filtered(lambda lead: lead.user_id and lead.contact_plan_id):
             owner = lead.user_id
             steps = lead.activity_ids.filtered(
                 lambda activity, owner=owner: (
@@ -490,7 +502,51 @@ class CrmLead(models.Model):
             )
             if steps:
                 steps.with_context(mail_activity_quick_update=True).sudo().user_id = owner
-        owned._refinery_plan_start(cache)
+        planless = owned.filtered(lambda lead: not lead.contact_plan_id)
+        if planless:
+            planless.sudo().contact_plan_pending = True
+        self._refinery_sla_defer(refresh=owned, plans=bool(planless))
+
+    def _refinery_sla_defer(self, refresh=None, first_touch=None, plans=False):
+        """Leave the policy/calendar work on these leads to the end of the transaction.
+
+        Registers one pre-commit pass per transaction (see the module
+        docstring). Inside a cron run nothing is deferred: the run stores each
+        lead's schedule itself, with its own caches.
+        """
+        if self.env.context.get("refinery_sla_cache"):
+            return
+        cr = self.env.cr
+        deferred = cr.precommit.data.get(_DEFERRED)
+        if deferred is None:
+            deferred = cr.precommit.data[_DEFERRED] = {
+                "refresh": set(),
+                "first_touch": set(),
+                "plans": False,
+            }
+            cr.precommit.add(self.env["crm.lead"].sudo()._refinery_sla_run_deferred)
+        deferred["refresh"].update(refresh.ids if refresh else ())
+        deferred["first_touch"].update(first_touch.ids if first_touch else ())
+        deferred["plans"] = deferred["plans"] or plans
+
+    @api.model
+    def _refinery_sla_run_deferred(self):
+        """The end-of-transaction pass: schedules, time to first touch, plan cron trigger."""
+        deferred = self.env.cr.precommit.data.pop(_DEFERRED, None)
+        if not deferred:
+            return
+        cache = SlaCache(self.env)
+        for lead in self.browse(sorted(deferred["first_touch"])).exists():
+            lead.time_to_first_touch = lead._refinery_time_to_first_touch(
+                lead.date_first_touch, cache
+            )
+        self.browse(sorted(deferred["refresh"])).exists()._refinery_sla_refresh(cache)
+        if deferred["plans"]:
+            cron = self.env.ref("lead_refinery.ir_cron_sla_escalate", raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger()
+        # Pre-commit hooks run after the transaction's flush: flush what we wrote.
+        self.env.flush_all()
 
     def _refinery_sla_touched(self, last_touches, cache):
         """A touch: first-touch metrics, a fresh follow-up period, incubating leads reopen."""
@@ -509,8 +565,8 @@ class CrmLead(models.Model):
                 values.update(
                     date_first_touch=when,
                     sla_met=answers_clock and in_time and not lead.sla_breached,
-                    time_to_first_touch=lead._refinery_time_to_first_touch(when, cache),
                 )
+                self._refinery_sla_defer(first_touch=lead)
             lead.sudo().write(values)
         if events:
             self.env["crm.sla.event"].sudo().create(events)
@@ -595,6 +651,7 @@ class CrmLead(models.Model):
 
     def _refinery_plan_start(self, cache):
         """Start the contact plan of owned open leads that have none yet: schedule step 0."""
+        self.filtered("contact_plan_pending").sudo().contact_plan_pending = False
         for lead in self:
             if (
                 lead.contact_plan_id

@@ -116,10 +116,19 @@ class FollowupCase(RefineryCase):
     @classmethod
     def _lead(cls, **values):
         values.setdefault("team_id", cls.team.id)
-        return super()._lead(**values)
+        lead = super()._lead(**values)
+        cls._end_transaction()
+        return lead
+
+    @classmethod
+    def _end_transaction(cls):
+        """Run the end-of-transaction work (schedules, tracking) as a commit would."""
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()
 
     def _run_cron(self, when, **context):
-        """Run the escalation as the cron would at ``when`` (naive UTC)."""
+        """Run the follow-up cron as it would run at ``when`` (naive UTC), in a new transaction."""
+        self._end_transaction()
         with freeze_time(when):
             return self.Lead.with_context(**context)._action_sla_escalate()
 

@@ -154,8 +154,10 @@ class TestFollowupCalendar(FollowupCase):
             lead = self._lead(team_id=False, medium_id=email.id)
             self.assertEqual(lead.sla_policy_id, show)
             lead.write({"expected_revenue": 90000, "probability": 80})
+            self._end_transaction()
         self.assertEqual(lead.refinery_grade, "A")
         self.assertEqual(lead.sla_policy_id, grade_a)
         self.assertEqual(lead.sla_deadline, ny(2026, 3, 16, 15))  # half of an 8-hour day
         lead.team_id = self.team
+        self._end_transaction()
         self.assertEqual(lead.sla_policy_id, self.policy, "the team's policy wins")

@@ -85,6 +85,8 @@ class TestFollowupConcurrency(TransactionCase):
                         for index in range(6)
                     ]
                 )
+            # Contact plans are not under test here (their cron phase is, elsewhere).
+            leads.write({"contact_plan_pending": False})
         self.user_ids, self.team_id, self.lead_ids = users.ids, team.id, leads.ids
         self.calendar_id = calendar.id
         self.owner_id = owner.id
@@ -150,8 +152,10 @@ class TestFollowupConcurrency(TransactionCase):
                 self.assertEqual(self._env(cr2)["crm.lead"]._action_sla_escalate(), {})
             self.assertIn("changed by another worker since this run began", logs.output[0])
             cr2.rollback()
-            # A fresh transaction sees they are no longer due.
-            self.assertEqual(self._env(cr2)["crm.lead"]._action_sla_escalate(), {})
+            # A fresh transaction sees they are no longer due (it only starts the
+            # new owners' contact plans).
+            counts = self._env(cr2)["crm.lead"]._action_sla_escalate()
+            self.assertFalse(set(counts) - {"plan"}, counts)
         results = self._results()
         for user_id, reassign_count, kinds in results.values():
             self.assertNotEqual(user_id, self.owner_id)

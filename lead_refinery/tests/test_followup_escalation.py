@@ -144,6 +144,7 @@ class TestFollowupEscalation(FollowupCase):
             lead.with_user(self.rep).activity_schedule(
                 "mail.mail_activity_data_call", user_id=self.rep.id
             ).action_feedback(feedback="Spoke with the buyer")
+            self._end_transaction()
         self.assertTrue(lead.sla_met)
         # Follow-up: 3 working days after the touch, Friday 11:00.
         self.assertEqual(lead.sla_deadline, ny(2026, 3, 20, 11))

@@ -55,6 +55,9 @@ class TestFollowupContactPlan(FollowupCase):
     def test_steps_are_scheduled_one_after_another_and_count_as_touches(self):
         with freeze_time(ny(2026, 3, 16, 10)):
             lead = self._lead()
+        self.assertTrue(lead.contact_plan_pending, "the cron starts plans")
+        self.assertEqual(self._run_cron(ny(2026, 3, 16, 10)), {"plan": 1})
+        self.assertFalse(lead.contact_plan_pending)
         self.assertEqual(lead.contact_plan_id, self.plan)
         first = self._plan_steps(lead)
         self.assertEqual(first.activity_type_id, self.call)
@@ -83,6 +86,7 @@ class TestFollowupContactPlan(FollowupCase):
         with freeze_time(ny(2026, 3, 16, 10)):
             big = self._lead(expected_revenue=90000, probability=80)
             small = self._lead()
+        self._run_cron(ny(2026, 3, 16, 10))
         self.assertEqual(big.refinery_grade, "A")
         self.assertEqual(big.contact_plan_id, plan_a)
         self.assertEqual(self._plan_steps(big).activity_type_id, self.call)
@@ -91,6 +95,7 @@ class TestFollowupContactPlan(FollowupCase):
         self.plan.active = False
         with freeze_time(ny(2026, 3, 16, 10)):
             smaller = self._lead()
+        self._run_cron(ny(2026, 3, 16, 10))
         self.assertFalse(smaller.contact_plan_id, "no plan for grade D in the default data")
         self.assertFalse(self._plan_steps(smaller))
 
@@ -100,12 +105,14 @@ class TestFollowupContactPlan(FollowupCase):
         self.assertFalse(lead.contact_plan_id)
         with freeze_time(ny(2026, 3, 17, 10)):
             lead.user_id = self.rep2
+        self._run_cron(ny(2026, 3, 17, 10))
         self.assertEqual(lead.contact_plan_start, ny(2026, 3, 17, 10))
         self.assertEqual(self._plan_steps(lead).user_id, self.rep2)
 
     def test_reassignment_hands_the_pending_step_to_the_new_owner(self):
         with freeze_time(ny(2026, 3, 16, 10)):
             lead = self._lead()
+        self._run_cron(ny(2026, 3, 16, 10))
         lead.sudo().write({"sla_warned": True, "sla_breach_notified": True})
         self._run_cron(ny(2026, 3, 18, 15))
         self.assertEqual(lead.user_id, self.rep2)
@@ -117,6 +124,7 @@ class TestFollowupContactPlan(FollowupCase):
         with freeze_time(ny(2026, 3, 16, 10)):
             won = self._lead()
             rejected = self._lead()
+        self._run_cron(ny(2026, 3, 16, 10))
         won.action_set_won()
         self.assertEqual(won.refinery_stage_code, "won")
         self._complete(won, ny(2026, 3, 16, 11))
@@ -132,6 +140,7 @@ class TestFollowupMetrics(FollowupCase):
             lead.with_user(lead.user_id).activity_schedule(
                 "mail.mail_activity_data_call", user_id=lead.user_id.id
             ).action_feedback(feedback="Call")
+            self._end_transaction()
 
     def test_time_to_first_touch_in_working_hours(self):
         with freeze_time(ny(2026, 3, 13, 16)):
