@@ -39,8 +39,8 @@ time raises :class:`EmptyCalendarError` instead of looping.
 """
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
