@@ -213,15 +213,17 @@ def next_action(state, policy, now_utc, cal):
     )
 
 
-def next_check(state, policy, cal):
+def next_check(state, policy, cal, now_utc=None):
     """The instant from which :func:`next_action` may answer something else than ``none``.
 
     None when it never will (closed or incubating lead, escalated lead that
     is never recycled). Before that instant the cron has nothing to do with
     the lead; at or after it, it calls :func:`next_action`. The warning check
     is the instant ``warn_before_hours`` working hours before the deadline
-    (see :func:`.workdays.subtract_working_hours`); after a breach, the end of
-    the grace period; for recycling, the end of the no-progress delay.
+    (see :func:`.workdays.subtract_working_hours`); the breach check is the
+    deadline, or the end of the grace period once the breach was notified;
+    recycling, the end of the no-progress delay. With ``now_utc``, a warning
+    whose deadline has already passed is left out (it can no longer happen).
     """
     if state.stage in INACTIVE_STAGES:
         return None
@@ -234,8 +236,12 @@ def next_check(state, policy, cal):
             times.append(add_working_hours(deadline, policy.grace_hours, cal))
         else:
             times.append(deadline)
-            if policy.warn_before_hours and not state.warned:
-                times.append(subtract_working_hours(deadline, policy.warn_before_hours, cal))
+        if (
+            policy.warn_before_hours
+            and not state.warned
+            and (now_utc is None or as_utc(now_utc) < deadline)
+        ):
+            times.append(subtract_working_hours(deadline, policy.warn_before_hours, cal))
     return min(times) if times else None
 
 

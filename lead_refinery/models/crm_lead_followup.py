@@ -396,7 +396,7 @@ class CrmLead(models.Model):
         engine_policy = cache.engine_policy(policy)
         try:
             deadline = followup.sla_deadline(state, engine_policy, calendar)
-            check = followup.next_check(state, engine_policy, calendar)
+            check = followup.next_check(state, engine_policy, calendar, as_utc(cache.now))
         except EmptyCalendarError:
             return dict(values, sla_next_check=cache.now)
         return dict(values, sla_deadline=to_db(deadline), sla_next_check=to_db(check))

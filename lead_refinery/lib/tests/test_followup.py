@@ -412,6 +412,15 @@ def test_next_check_follows_the_ladder():
     assert followup.next_check(escalated, replace(POLICY, recycle_after_days=None), CAL) is None
 
 
+def test_next_check_warns_before_a_moved_deadline_even_after_a_breach():
+    """A breach was notified, then the deadline moved later (a longer policy): warn again."""
+    state = new_lead(MONDAY_10, breach_notified=True)
+    assert followup.next_check(state, POLICY, CAL) == ny(2026, 3, 17, 15)
+    assert next_action(state, POLICY, ny(2026, 3, 17, 15), CAL).kind == WARN
+    # Once the deadline passed the warning is moot: the end of the grace period is next.
+    assert followup.next_check(state, POLICY, CAL, ny(2026, 3, 18, 11)) == ny(2026, 3, 18, 14)
+
+
 def test_next_check_without_warning_is_the_deadline():
     policy = replace(POLICY, warn_before_hours=0)
     assert followup.next_check(new_lead(MONDAY_10), policy, CAL) == ny(2026, 3, 18, 10)
@@ -451,8 +460,8 @@ def test_nothing_happens_before_next_check(
         breach_notified=breach_notified,
         escalated=escalated,
     )
-    check = followup.next_check(state, POLICY, CAL)
     now = MONDAY_10 + timedelta(hours=offset_hours)
+    check = followup.next_check(state, POLICY, CAL, now)
     if check is None or now < check:
         assert next_action(state, POLICY, now, CAL).kind == NONE
     if check is not None:
