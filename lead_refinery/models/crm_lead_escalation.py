@@ -509,16 +509,20 @@ class CrmLead(models.Model):
         self.ensure_one()
         taken_from = self.sla_event_ids.filtered(lambda event: event.kind == "reassign").user_id
         excluded = self.user_id | taken_from
-        return self.team_id.sudo().crm_team_member_ids.filtered(
-            lambda member: (
-                member.active
-                and not member.assignment_optout
-                and member.user_id.active
-                and not member.user_id.share
-                and member.user_id not in excluded
-                and (not self.company_id or self.company_id in member.user_id.company_ids)
-            )
+        team, company = self.team_id.sudo(), self.company_id
+        eligible = SlaCache.current(self.env).memo(
+            ("reassign_members", team.id, company.id),
+            lambda: team.crm_team_member_ids.filtered(
+                lambda member: (
+                    member.active
+                    and not member.assignment_optout
+                    and member.user_id.active
+                    and not member.user_id.share
+                    and (not company or company in member.user_id.company_ids)
+                )
+            ),
         )
+        return eligible.filtered(lambda member: member.user_id not in excluded)
 
     def _refinery_pick_reassignee(self, loads=None):
         """Hook: another eligible rep for this late lead, or an empty ``res.users``.

@@ -86,6 +86,7 @@ class SlaCache:
         self._engine_policies = {}
         self._calendars = {}
         self._plans = {}
+        self._memo = {}
         self.calendar_notes = {}
         self.token = uuid.uuid4().hex
 
@@ -104,6 +105,12 @@ class SlaCache:
         """``records`` in a context where :meth:`current` finds this cache."""
         _ACTIVE[self.token] = self
         return records.with_context(refinery_sla_cache=self.token)
+
+    def memo(self, key, factory):
+        """A value computed once per pass (``factory()``), e.g. a team's eligible members."""
+        if key not in self._memo:
+            self._memo[key] = factory()
+        return self._memo[key]
 
     def plan_for_grade(self, grade):
         if grade not in self._plans:
@@ -444,7 +451,7 @@ class CrmLead(models.Model):
         if cron:
             cron._trigger()
 
-    def _refinery_sla_restart_clock(self, cache):
+    def _refinery_sla_restart_clock(self, cache, **values):
         """A new owner (or a reopened lead): fresh first-response clock, flags cleared."""
         self.sudo().write(
             {
@@ -452,6 +459,7 @@ class CrmLead(models.Model):
                 "sla_warned": False,
                 "sla_breach_notified": False,
                 "sla_escalated": False,
+                **values,
             }
         )
 
@@ -492,7 +500,10 @@ class CrmLead(models.Model):
     def _refinery_sla_owner_changed(self, cache):
         """New owners: restart their clock, hand over the pending plan step, plan to come."""
         owned = self.filtered(lambda lead: lead._refinery_sla_owner())
-        owned._refinery_sla_restart_clock(cache)
+        planless = owned.filtered(lambda lead: not lead.contact_plan_id)
+        if planless:
+            planless._refinery_sla_restart_clock(cache, contact_plan_pending=True)
+        (owned - planless)._refinery_sla_restart_clock(cache)
         for lead in owned.filtered(lambda lead: lead.user_id and lead.contact_plan_id):
             owner = lead.user_id
             steps = lead.activity_ids.filtered(
@@ -502,9 +513,6 @@ class CrmLead(models.Model):
             )
             if steps:
                 steps.with_context(mail_activity_quick_update=True).sudo().user_id = owner
-        planless = owned.filtered(lambda lead: not lead.contact_plan_id)
-        if planless:
-            planless.sudo().contact_plan_pending = True
         self._refinery_sla_defer(refresh=owned, plans=bool(planless))
 
     def _refinery_sla_defer(self, refresh=None, first_touch=None, plans=False):
