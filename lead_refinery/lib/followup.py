@@ -16,6 +16,10 @@ The function is pure and idempotent: it reads flags (``warned``,
 :func:`record_action`; calling it again then answers ``none``. A cron that ran
 late climbs one step per run, so an owner is always notified of a breach
 before the lead is taken away. Partner-owned leads follow the same rules.
+
+:func:`next_check` gives the instant from which :func:`next_action` stops
+answering ``none``; stored (indexed) on the lead, it lets the cron read only
+the leads that are due instead of every open lead.
 """
 
 from dataclasses import dataclass, replace
@@ -26,6 +30,7 @@ from .workdays import (
     add_working_days,
     add_working_hours,
     as_utc,
+    subtract_working_hours,
     working_hours_between,
 )
 
@@ -206,6 +211,38 @@ def next_action(state, policy, now_utc, cal):
     return Action(
         REASSIGN, deadline, f"{what} late past the grace period: reassign in the territory"
     )
+
+
+def next_check(state, policy, cal, now_utc=None):
+    """The instant from which :func:`next_action` may answer something else than ``none``.
+
+    None when it never will (closed or incubating lead, escalated lead that
+    is never recycled). Before that instant the cron has nothing to do with
+    the lead; at or after it, it calls :func:`next_action`. The warning check
+    is the instant ``warn_before_hours`` working hours before the deadline
+    (see :func:`.workdays.subtract_working_hours`); the breach check is the
+    deadline, or the end of the grace period once the breach was notified;
+    recycling, the end of the no-progress delay. With ``now_utc``, a warning
+    whose deadline has already passed is left out (it can no longer happen).
+    """
+    if state.stage in INACTIVE_STAGES:
+        return None
+    times = []
+    if policy.recycle_after_days and (state.first_touch_utc is not None or state.escalated):
+        times.append(add_working_days(state.last_progress_utc, policy.recycle_after_days, cal))
+    if not state.escalated:
+        deadline = sla_deadline(state, policy, cal)
+        if state.breach_notified:
+            times.append(add_working_hours(deadline, policy.grace_hours, cal))
+        else:
+            times.append(deadline)
+        if (
+            policy.warn_before_hours
+            and not state.warned
+            and (now_utc is None or as_utc(now_utc) < deadline)
+        ):
+            times.append(subtract_working_hours(deadline, policy.warn_before_hours, cal))
+    return min(times) if times else None
 
 
 def restart_clock(state, now_utc):

@@ -26,7 +26,8 @@ the start day (Tuesday 17:00 in the first example), and from ``plan_hours``
 with a fixed hours-per-day average, which drifts on short days.
 
 Hours (warning lead times, grace periods) are real elapsed hours of working
-time: :func:`add_working_hours`, :func:`working_hours_between`.
+time: :func:`add_working_hours`, :func:`subtract_working_hours`,
+:func:`working_hours_between`.
 
 Time zones: attendances are wall-clock hours in ``tz``; each local day is
 converted to UTC on its own, so 8:00-17:00 stays 8:00-17:00 on both sides of
@@ -39,6 +40,7 @@ time raises :class:`EmptyCalendarError` instead of looping.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -173,9 +175,14 @@ def us_federal_holidays(years):
     Monday after (July 4th 2026 is observed Friday July 3rd); both the actual
     and the observed date are returned.
     """
+    return _us_federal_holidays(tuple(sorted(set(years))))
+
+
+@lru_cache(maxsize=16)
+def _us_federal_holidays(years):
     import holidays  # noqa: PLC0415 - optional dependency, only needed here
 
-    return frozenset(holidays.country_holidays("US", years=sorted(set(years))))
+    return frozenset(holidays.country_holidays("US", years=years))
 
 
 def add_working_days(start_utc, days, cal):
@@ -224,6 +231,37 @@ def add_working_hours(start_utc, hours, cal):
                 return _from_us(start + remaining)
             remaining -= end - start
     raise _exhausted(cal, start_utc)
+
+
+def subtract_working_hours(end_utc, hours, cal):
+    """The latest instant from which ``hours`` hours of working time remain until ``end_utc``.
+
+    The backward twin of :func:`add_working_hours`: for an ``end_utc`` inside
+    working time, ``add_working_hours(result, hours)`` is ``end_utc`` again.
+    When the hours run out exactly at the start of a working interval, that
+    start is returned (not the end of the previous interval), so a warning
+    "4 working hours before" a deadline lands in working time.
+    """
+    if hours < 0:
+        raise ValueError(f"Cannot go back a negative number of working hours ({hours}).")
+    _check(cal)
+    t = _to_us(as_utc(end_utc))
+    remaining = round(hours * _US_PER_HOUR)
+    if not remaining:
+        return _from_us(t)
+    last = _local_ordinal(t, cal)
+    for ordinal in range(last, last - HORIZON_DAYS, -1):
+        for start, end in reversed(cal.day(ordinal)[0]):
+            if start >= t:
+                continue
+            end = min(end, t)
+            if remaining <= end - start:
+                return _from_us(end - remaining)
+            remaining -= end - start
+    raise EmptyCalendarError(
+        f"The working calendar ({cal.tz}) has no working time in the {HORIZON_DAYS} days "
+        f"before {end_utc:%Y-%m-%d %H:%M} UTC (holidays, leaves or date-limited attendances)."
+    )
 
 
 def working_hours_between(start_utc, end_utc, cal):

@@ -11,3 +11,11 @@ from . import crm_lead_match
 from . import crm_lead_identity
 from . import crm_team
 from . import lead_refinery_demo_loader
+from . import crm_contact_plan
+from . import crm_contact_plan_step
+from . import crm_sla_policy
+from . import crm_sla_event
+from . import resource_calendar
+from . import mail_activity
+from . import crm_lead_followup
+from . import crm_lead_escalation

@@ -6,3 +6,8 @@ from . import test_touches
 from . import test_access
 from . import test_ui
 from . import test_identity
+from . import test_followup_escalation
+from . import test_followup_calendar
+from . import test_followup_plan
+from . import test_followup_recycle
+from . import test_followup_concurrency

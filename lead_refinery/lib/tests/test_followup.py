@@ -394,3 +394,75 @@ def test_recording_an_action_never_asks_for_it_again(
     if action.kind != NONE:
         after = record_action(state, action, now)
         assert next_action(after, POLICY, now, CAL).kind != action.kind
+
+
+# --- next check -------------------------------------------------------------------------------
+
+
+def test_next_check_follows_the_ladder():
+    state = new_lead(MONDAY_10)
+    # Warning: 4 working hours before Wednesday 10:00 is Tuesday 15:00.
+    assert followup.next_check(state, POLICY, CAL) == ny(2026, 3, 17, 15)
+    state = replace(state, warned=True)
+    assert followup.next_check(state, POLICY, CAL) == ny(2026, 3, 18, 10)
+    state = replace(state, breach_notified=True)
+    assert followup.next_check(state, POLICY, CAL) == ny(2026, 3, 18, 14)  # end of grace
+    escalated = replace(state, escalated=True)
+    assert followup.next_check(escalated, POLICY, CAL) == ny(2026, 4, 13, 10)  # recycling
+    assert followup.next_check(escalated, replace(POLICY, recycle_after_days=None), CAL) is None
+
+
+def test_next_check_warns_before_a_moved_deadline_even_after_a_breach():
+    """A breach was notified, then the deadline moved later (a longer policy): warn again."""
+    state = new_lead(MONDAY_10, breach_notified=True)
+    assert followup.next_check(state, POLICY, CAL) == ny(2026, 3, 17, 15)
+    assert next_action(state, POLICY, ny(2026, 3, 17, 15), CAL).kind == WARN
+    # Once the deadline passed the warning is moot: the end of the grace period is next.
+    assert followup.next_check(state, POLICY, CAL, ny(2026, 3, 18, 11)) == ny(2026, 3, 18, 14)
+
+
+def test_next_check_without_warning_is_the_deadline():
+    policy = replace(POLICY, warn_before_hours=0)
+    assert followup.next_check(new_lead(MONDAY_10), policy, CAL) == ny(2026, 3, 18, 10)
+
+
+def test_next_check_of_a_touched_lead_is_the_earliest_of_follow_up_and_recycling():
+    touched = new_lead(MONDAY_10, first_touch_utc=MONDAY_10, last_touch_utc=ny(2026, 3, 17, 11))
+    # Follow-up due Friday 11:00, warned 4 working hours before: Thursday 16:00.
+    assert followup.next_check(touched, POLICY, CAL) == ny(2026, 3, 19, 16)
+    policy = replace(POLICY, recycle_after_days=1)
+    assert followup.next_check(touched, policy, CAL) == ny(2026, 3, 17, 10)
+
+
+@pytest.mark.parametrize("stage", [ladder.WON, ladder.LOST, ladder.REJECTED, ladder.INCUBATING])
+def test_next_check_is_none_on_inactive_leads(stage):
+    assert followup.next_check(new_lead(MONDAY_10, stage=stage), POLICY, CAL) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    offset_hours=st.integers(min_value=0, max_value=24 * 60),
+    warned=st.booleans(),
+    breach_notified=st.booleans(),
+    touched=st.booleans(),
+    escalated=st.booleans(),
+)
+def test_nothing_happens_before_next_check(
+    offset_hours, warned, breach_notified, touched, escalated
+):
+    """The cron may skip a lead until its next check: next_action says none before it."""
+    touch = MONDAY_10 + timedelta(hours=5) if touched else None
+    state = new_lead(
+        MONDAY_10,
+        first_touch_utc=touch,
+        last_touch_utc=touch,
+        warned=warned,
+        breach_notified=breach_notified,
+        escalated=escalated,
+    )
+    now = MONDAY_10 + timedelta(hours=offset_hours)
+    check = followup.next_check(state, POLICY, CAL, now)
+    if check is None or now < check:
+        assert next_action(state, POLICY, now, CAL).kind == NONE
+    if check is not None:
+        assert next_action(state, POLICY, max(now, check), CAL).kind != NONE

@@ -12,6 +12,7 @@ from lead_refinery.lib.workdays import (
     add_working_days,
     add_working_hours,
     is_working_time,
+    subtract_working_hours,
     working_days_between,
     working_hours_between,
 )
@@ -209,6 +210,31 @@ def test_result_depends_on_the_owner_time_zone():
     assert add_working_hours(start, 3, paris_cal) == datetime(2026, 3, 17, 8, tzinfo=UTC)
 
 
+def test_subtract_working_hours_goes_back_over_the_weekend():
+    # 4 working hours before Monday 10:00: 2 h on Monday, the last 2 h of Friday.
+    assert subtract_working_hours(ny(2026, 3, 16, 10), 4, NY_CAL) == ny(2026, 3, 13, 15)
+    assert subtract_working_hours(ny(2026, 3, 16, 10), 0, NY_CAL) == ny(2026, 3, 16, 10)
+    # From outside working time, counting starts at the previous closing time.
+    assert subtract_working_hours(ny(2026, 3, 14, 12), 1, NY_CAL) == ny(2026, 3, 13, 16)
+    # Thanksgiving (Thursday) is skipped.
+    assert subtract_working_hours(ny(2026, 11, 27, 9), 2, NY_CAL) == ny(2026, 11, 25, 16)
+    with pytest.raises(ValueError, match="negative"):
+        subtract_working_hours(ny(2026, 3, 16, 10), -1, NY_CAL)
+
+
+def test_subtract_working_hours_lands_on_an_opening_time():
+    # The 4 hours end exactly at the opening: Tuesday 8:00, not Monday 17:00.
+    assert subtract_working_hours(ny(2026, 3, 17, 12), 4, NY_CAL) == ny(2026, 3, 17, 8)
+
+
+def test_subtract_working_hours_with_an_empty_calendar_raises():
+    with pytest.raises(EmptyCalendarError, match="no working hours"):
+        subtract_working_hours(datetime(2026, 1, 1, tzinfo=UTC), 1, WorkCalendar("UTC", ()))
+    cal = WorkCalendar("UTC", [(d, 8, 17, date(2030, 1, 1)) for d in range(5)])
+    with pytest.raises(EmptyCalendarError, match="before"):
+        subtract_working_hours(datetime(2026, 1, 1, tzinfo=UTC), 1, cal)
+
+
 # --- between ----------------------------------------------------------------------------------
 
 
@@ -314,3 +340,13 @@ def test_whole_days_keep_the_clock_time_on_a_regular_calendar(day, second, days)
     assert due.time() == start.time()
     assert due.date().weekday() < 5 and due.date() not in US_HOLIDAYS
     assert working_days_between(start, due, NY_CAL) == pytest.approx(days)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, hours=st.floats(min_value=0.01, max_value=200), cal=calendars)
+def test_subtract_working_hours_inverts_add_working_hours(start, hours, cal):
+    due = add_working_hours(start, hours, cal)
+    back = subtract_working_hours(due, hours, cal)
+    assert back >= start
+    assert working_hours_between(back, due, cal) == pytest.approx(hours, abs=1e-6)
+    assert add_working_hours(back, hours, cal) == due
