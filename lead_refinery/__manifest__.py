@@ -9,7 +9,15 @@
     "website": "https://github.com/lead-refinery/lead_refinery",
     "depends": ["crm", "portal", "utm"],
     "external_dependencies": {
-        "python": ["rapidfuzz", "jellyfish", "phonenumbers", "cleanco", "holidays", "zipcodes", "addfips"],
+        "python": [
+            "rapidfuzz",
+            "jellyfish",
+            "phonenumbers",
+            "cleanco",
+            "holidays",
+            "zipcodes",
+            "addfips",
+        ],
     },
     "data": [
         "security/lead_refinery_security.xml",
