@@ -285,23 +285,15 @@ def identity_keys(
     country_code="US",
 ):
     """All identity keys of one record, in one call."""
-    name_norm = normalize_company(name) if isinstance(name, str) else ""
-    raw_acronym = is_acronym_like(name)
-    word_list, significant, acronym, phonetic, codes = _name_features(name_norm)
-    return IdentityKeys(
-        name_norm=name_norm,
-        tokens=word_list,
-        significant=significant,
-        acronym=acronym,
-        phonetic=phonetic,
-        phonetic_codes=codes,
+    return _keys(
+        name,
+        normalize_company(name) if isinstance(name, str) else "",
         email_domain=email_domain(email),
         website_domain=website_domain(website),
         phone=phone_e164(phone, country_code or "US"),
         zip5=zip5(zip),
         city_norm=fold(city),
         state_code=(state or "").strip().upper()[:3] if isinstance(state, str) else "",
-        raw_acronym=raw_acronym,
     )
 
 
@@ -317,14 +309,8 @@ def _name_features(name_norm):
     )
 
 
-def keys_from_columns(name, name_norm, domain, phone, zip_code, city, state):
-    """Identity keys rebuilt from the stored, already normalised columns of an account.
-
-    Used for the candidates of a search: nothing is parsed again (the phone is
-    already E.164, the ZIP already five digits) and the name features are
-    cached per normalised name.
-    """
-    name_norm = name_norm or ""
+def _keys(raw_name, name_norm, **contact):
+    """IdentityKeys of a normalised name (features cached) and already clean contact keys."""
     word_list, significant, acronym, phonetic, codes = _name_features(name_norm)
     return IdentityKeys(
         name_norm=name_norm,
@@ -333,13 +319,27 @@ def keys_from_columns(name, name_norm, domain, phone, zip_code, city, state):
         acronym=acronym,
         phonetic=phonetic,
         phonetic_codes=codes,
+        raw_acronym=is_acronym_like(raw_name),
+        **contact,
+    )
+
+
+def keys_from_columns(name, name_norm, domain, phone, zip_code, city, state):
+    """Identity keys rebuilt from the stored, already normalised columns of an account.
+
+    Used for the candidates of a search: nothing is parsed again (the phone is
+    already E.164, the ZIP already five digits) and the name features are
+    cached per normalised name.
+    """
+    return _keys(
+        name,
+        name_norm or "",
         email_domain=None,
         website_domain=domain or None,
         phone=phone or None,
         zip5=zip_code or None,
         city_norm=fold(city),
         state_code=(state or "").upper(),
-        raw_acronym=is_acronym_like(name),
     )
 
 
