@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "lead_refinery developers",
     "website": "https://github.com/lead-refinery/lead_refinery",
-    "depends": ["crm", "portal", "utm"],
+    "depends": ["crm", "portal", "utm", "product"],
     "external_dependencies": {
         "python": [
             "rapidfuzz",
@@ -37,6 +37,7 @@
         "wizards/crm_lead_reject_views.xml",
         "wizards/crm_refinery_thresholds_views.xml",
         "views/res_config_settings_views.xml",
+        "views/crm_territory_views.xml",
         "views/lead_refinery_menus.xml",
         "views/crm_sla_policy_views.xml",
         "views/crm_contact_plan_views.xml",

@@ -19,3 +19,5 @@ from . import resource_calendar
 from . import mail_activity
 from . import crm_lead_followup
 from . import crm_lead_escalation
+from . import crm_territory
+from . import crm_lead_routing

@@ -59,6 +59,12 @@ class ResCompany(models.Model):
         "a customer. Accepting a suggestion or the Match account button always sets it.",
     )
 
+    refinery_route_override_owner = fields.Boolean(
+        string="Routing overrides a given salesperson",
+        help="Route new leads even when they were created with a salesperson or partner. "
+        "Off by default: an owner given explicitly is kept.",
+    )
+
     def _refinery_match_thresholds(self):
         """(auto-link, review) score thresholds of this company."""
         self.ensure_one()

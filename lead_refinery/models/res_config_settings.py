@@ -26,3 +26,6 @@ class ResConfigSettings(models.TransientModel):
     refinery_match_link_customer = fields.Boolean(
         related="company_id.refinery_match_link_customer", readonly=False
     )
+    refinery_route_override_owner = fields.Boolean(
+        related="company_id.refinery_route_override_owner", readonly=False
+    )

@@ -1,0 +1,594 @@
+"""Territory routing of leads: one accountable owner per lead, and why.
+
+New leads are routed after account identity has linked them (named accounts
+need the account), on demand with the *Route* button or the batch action, and
+again by realignment. :mod:`..lib.routing` decides; this module reads the
+facts, picks the rep inside a team territory (weighted round-robin with
+capacity, time off and grade rules), writes the owner and keeps the decision
+in ``crm.lead.routing`` (rule, territory, reason, alternatives considered).
+Leads nobody can take go to the *Unroutable* queue with their reason.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+
+from ..lib import routing
+from .crm_lead_escalation import RepLoads
+from .crm_territory import parse_grades
+
+UNROUTABLE_REASONS = [
+    ("no_zip", "No ZIP"),
+    ("invalid_zip", "Invalid ZIP"),
+    ("ambiguous_zip", "ZIP to check (lost leading zero, wrong or missing country)"),
+    ("foreign_address", "Foreign address without coverage"),
+    ("no_coverage", "No territory covers the address"),
+    ("no_member", "No rep of the territory can take it"),
+]
+ROUTE_STATES = [
+    ("not_routed", "Not routed"),
+    ("routed", "Routed"),
+    ("unroutable", "Unroutable"),
+    ("kept", "Owner kept"),
+]
+PARTNER_STATES = [
+    ("pending", "Waiting for the partner"),
+    ("accepted", "Accepted"),
+    ("rejected", "Rejected"),
+]
+
+
+@dataclass
+class RouteOutcome:
+    """What routing decided for one lead, ready to write."""
+
+    decision: routing.Decision
+    user_id: int = False
+    team_id: int = False
+    partner_id: int = False
+    unroutable_reason: str = False
+    pick_text: str = ""
+    owner_label: str = ""
+    notes: list = field(default_factory=list)
+
+    @property
+    def routed(self):
+        return bool(self.user_id or self.partner_id)
+
+
+class RoundRobin:
+    """Territory members as :func:`lib.routing.pick_member` sees them, for one routing run.
+
+    Counts (leads received, open leads) are read once and kept up to date as
+    the run assigns, so a batch of leads spreads exactly as one-by-one routing
+    would. ``flush`` writes the members' counters back.
+    """
+
+    def __init__(self, env, today, loads=None):
+        self.env = env(su=True)
+        self.today = today
+        self.loads = loads or RepLoads(env, fields.Datetime.now())
+        self._members = {}
+        self._leaves = {}
+        self._picked = defaultdict(int)
+        self._last = {}
+        self._sequence = 0
+
+    def members(self, territory):
+        if territory.id not in self._members:
+            self._members[territory.id] = territory.sudo().member_ids.filtered(
+                lambda member: member.active and member.user_id.active and not member.user_id.share
+            )
+        return self._members[territory.id]
+
+    def leaves(self, users):
+        missing = [uid for uid in users.ids if uid not in self._leaves]
+        if missing:
+            self._leaves.update({uid: [] for uid in missing})
+            leaves = self.env["resource.calendar.leaves"].search(
+                [
+                    ("resource_id.user_id", "in", missing),
+                    ("date_to", ">=", datetime.combine(self.today, time.min)),
+                ]
+            )
+            for leave in leaves:
+                self._leaves[leave.resource_id.user_id.id].append(
+                    (leave.date_from.date(), leave.date_to.date())
+                )
+        return {uid: tuple(self._leaves[uid]) for uid in users.ids}
+
+    def lib_members(self, members, exclude_users=None):
+        exclude = set((exclude_users or self.env["res.users"]).ids)
+        members = members.filtered(lambda member: member.user_id.id not in exclude)
+        open_leads = self.loads.open_leads(members.user_id)
+        leaves = self.leaves(members.user_id)
+        return [
+            routing.Member(
+                id=member.id,
+                weight=member.weight,
+                capacity=member.capacity or None,
+                open_count=open_leads[member.user_id.id],
+                assigned_count=member.assigned_count + self._picked[member.id],
+                available=member.available,
+                grades=parse_grades(member.grades),
+                leaves=leaves[member.user_id.id],
+                last_assigned=self._last.get(member.id, (0, member.last_assigned or datetime.min)),
+                name=member.user_id.name,
+            )
+            for member in members
+        ]
+
+    def pick(self, territory, grade, exclude_users=None, team=None):
+        """``(crm.territory.member or empty, explanation)`` for a lead of ``grade``."""
+        members = self.members(territory)
+        if not members:
+            return members, _("The territory has no members.")
+        member_id, text = routing.pick_member(
+            self.lib_members(members, exclude_users), grade=grade, on_date=self.today
+        )
+        member = members.browse(member_id) if member_id else members.browse()
+        if member:
+            self._picked[member.id] += 1
+            self._sequence += 1
+            # Picked in this run: after everyone not yet picked, in pick order.
+            self._last[member.id] = (1, self._sequence)
+        return member, text
+
+    def moved(self, team, old_user, new_user):
+        self.loads.moved(team, old_user, new_user)
+
+    def flush(self):
+        now = fields.Datetime.now()
+        Member = self.env["crm.territory.member"]
+        for member_id, count in self._picked.items():
+            member = Member.browse(member_id)
+            member.write({"assigned_count": member.assigned_count + count, "last_assigned": now})
+        self._picked.clear()
+
+
+class CrmLeadRouting(models.Model):
+    """One routing decision of a lead: the audit trail of "why this owner"."""
+
+    _name = "crm.lead.routing"
+    _description = "Lead routing decision"
+    _order = "date desc, id desc"
+
+    lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now)
+    trigger = fields.Selection(
+        [
+            ("create", "New lead"),
+            ("manual", "Route button"),
+            ("realign", "Realignment"),
+            ("reassign", "Follow-up reassignment"),
+        ],
+        required=True,
+    )
+    state = fields.Selection([("routed", "Routed"), ("unroutable", "Unroutable")], required=True)
+    territory_id = fields.Many2one("crm.territory", ondelete="set null")
+    rule_id = fields.Many2one("crm.territory.rule", ondelete="set null")
+    rule_kind = fields.Char()
+    named_account_id = fields.Many2one("res.partner", string="Named account")
+    user_id = fields.Many2one("res.users", string="Salesperson")
+    team_id = fields.Many2one("crm.team", string="Sales team")
+    partner_id = fields.Many2one("res.partner")
+    unroutable_reason = fields.Selection(UNROUTABLE_REASONS)
+    conflict = fields.Boolean()
+    reason = fields.Text()
+    explanation = fields.Text()
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    refinery_territory_id = fields.Many2one(
+        "crm.territory", string="Territory", index="btree_not_null", tracking=True, copy=False
+    )
+    refinery_route_state = fields.Selection(
+        ROUTE_STATES, string="Routing", default="not_routed", index=True, copy=False
+    )
+    refinery_unroutable_reason = fields.Selection(
+        UNROUTABLE_REASONS, string="Why unroutable", copy=False
+    )
+    refinery_routed_date = fields.Datetime("Routed on", copy=False)
+    refinery_routing_ids = fields.One2many(
+        "crm.lead.routing", "lead_id", string="Routing decisions"
+    )
+    refinery_route_explanation = fields.Text(
+        "Why this owner?", compute="_compute_refinery_route_explanation"
+    )
+    refinery_county_fips = fields.Char(
+        "County FIPS", help="Overrides the county derived from the ZIP for routing."
+    )
+    refinery_category_id = fields.Many2one(
+        "product.category", string="Product category", index="btree_not_null"
+    )
+    refinery_partner_id = fields.Many2one(
+        "res.partner",
+        string="Channel partner",
+        domain=[("is_company", "=", True)],
+        index="btree_not_null",
+        tracking=True,
+        copy=False,
+        help="The distributor or rep firm this lead was handed to.",
+    )
+    refinery_partner_state = fields.Selection(PARTNER_STATES, string="Partner answer", copy=False)
+    refinery_partner_accepted = fields.Boolean(
+        "Accepted by the partner", copy=False, help="Set with the partner's answer."
+    )
+    refinery_partner_assigned_date = fields.Datetime("Handed to partner on", copy=False)
+    refinery_partner_history_ids = fields.Many2many(
+        "res.partner",
+        "crm_lead_refinery_partner_history_rel",
+        "lead_id",
+        "partner_id",
+        string="Partners that held it",
+        copy=False,
+    )
+
+    @api.depends("refinery_routing_ids")
+    def _compute_refinery_route_explanation(self):
+        for lead in self:
+            last = max(lead.refinery_routing_ids, key=lambda log: (log.date, log.id), default=None)
+            lead.refinery_route_explanation = (
+                last.explanation if last else _("The lead was never routed.")
+            )
+
+    @api.depends("refinery_partner_id")
+    def _compute_refinery_unowned(self):
+        return super()._compute_refinery_unowned()
+
+    def _refinery_has_owner(self):
+        return super()._refinery_has_owner() or bool(self.refinery_partner_id)
+
+    # ------------------------------------------------------------------ create
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        explicit = [
+            bool(vals.get("user_id") or vals.get("refinery_partner_id")) for vals in vals_list
+        ]
+        leads = super().create(vals_list)
+        if self.env.context.get("refinery_skip_route"):
+            return leads
+        override = self.env.company.refinery_route_override_owner
+        to_route = self.browse(
+            lead.id
+            for lead, given in zip(leads, explicit, strict=True)
+            if lead.active and (override or not given)
+        )
+        if to_route:
+            to_route._refinery_route(trigger="create", only_configured=True)
+        return leads
+
+    # ------------------------------------------------------------------ routing
+
+    def _refinery_route_facts(self):
+        """Hook: the :class:`lib.routing.LeadFacts` the engine decides on."""
+        self.ensure_one()
+        account = self.refinery_account_id or self.partner_id.commercial_partner_id
+        chain = []
+        while account and account.id not in chain and len(chain) < 20:
+            chain.append(account.id)
+            account = account.parent_id
+        return routing.LeadFacts(
+            country_code=self.country_id.code or None,
+            state_code=self.state_id.code or None,
+            zip_raw=self.zip or None,
+            county_fips=self.refinery_county_fips or None,
+            grade=self.refinery_grade or None,
+            category_id=self.refinery_category_id.id or None,
+            team_id=self.team_id.id or None,
+            account_ids=tuple(chain),
+        )
+
+    def _refinery_route_decide(self, round_robin, on_date=None):
+        """Decide (without writing) the owner of each lead: ``{lead id: RouteOutcome}``."""
+        outcomes = {}
+        Territory = self.env["crm.territory"]
+        for lead in self:
+            company = lead.company_id or self.env.company
+            engine = Territory._refinery_engine(company)
+            decision = engine.route(lead._refinery_route_facts(), on_date or round_robin.today)
+            outcomes[lead.id] = lead._refinery_route_resolve(decision, round_robin)
+        return outcomes
+
+    def _refinery_route_resolve(self, decision, round_robin):
+        """Turn an engine decision into a rep, team or partner (round-robin in team territories)."""
+        self.ensure_one()
+        outcome = RouteOutcome(decision)
+        if decision.owner is None:
+            outcome.unroutable_reason = decision.unroutable_reason
+            return outcome
+        env = self.env(su=True)
+        kind, owner_id = decision.owner
+        if kind == "user":
+            user = env["res.users"].browse(owner_id)
+            outcome.user_id, outcome.owner_label = user.id, user.name
+        elif kind == "partner":
+            partner = env["res.partner"].browse(owner_id)
+            outcome.partner_id, outcome.owner_label = partner.id, partner.display_name
+        else:
+            team = env["crm.team"].browse(owner_id)
+            outcome.team_id = team.id
+            territory = env["crm.territory"].browse(decision.territory_id)
+            if territory:
+                member, text = round_robin.pick(territory, self.refinery_grade or None)
+                outcome.pick_text = text
+                user = member.user_id
+            else:
+                user = self._refinery_pick_team_member(team, round_robin, outcome)
+            if not user and team.user_id.active:
+                user = team.user_id
+                outcome.notes.append(
+                    _("No member could take the lead: it goes to the team leader %s.", user.name)
+                )
+            if not user:
+                outcome.team_id = False
+                outcome.unroutable_reason = "no_member"
+                return outcome
+            outcome.user_id = user.id
+            outcome.owner_label = _("%(user)s of %(team)s", user=user.name, team=team.name)
+        return outcome
+
+    def _refinery_pick_team_member(self, team, round_robin, outcome):
+        """A named account owned by a team: the team member with the fewest open leads."""
+        members = team.sudo().crm_team_member_ids.filtered(
+            lambda member: (
+                member.active
+                and not member.assignment_optout
+                and member.user_id.active
+                and not member.user_id.share
+            )
+        )
+        if not members:
+            return self.env["res.users"]
+        open_leads = round_robin.loads.open_leads(members.user_id)
+        best = min(members, key=lambda member: (open_leads[member.user_id.id], member.user_id.id))
+        outcome.pick_text = _(
+            "Picked %(user)s: fewest open leads (%(count)s) among the team's members.",
+            user=best.user_id.name,
+            count=open_leads[best.user_id.id],
+        )
+        return best.user_id
+
+    def _refinery_route(self, apply=True, trigger="manual", only_configured=False, on_date=None):
+        """Route the leads: ``{lead id: RouteOutcome}``; with ``apply``, give them their owner.
+
+        ``only_configured`` skips companies without any territory or named
+        account (routing on create then leaves Odoo's own assignment alone).
+        """
+        leads = self
+        if only_configured:
+            Territory = self.env["crm.territory"]
+            leads = self.filtered(
+                lambda lead: Territory._refinery_has_territories(
+                    lead.company_id or self.env.company
+                )
+            )
+        if not leads:
+            return {}
+        today = on_date or fields.Date.context_today(self)
+        round_robin = RoundRobin(self.env, today)
+        outcomes = leads._refinery_route_decide(round_robin, on_date=today)
+        if apply:
+            leads._refinery_route_apply(outcomes, trigger, round_robin)
+            round_robin.flush()
+        return outcomes
+
+    def _refinery_route_apply(self, outcomes, trigger, round_robin=None):
+        """Write the owners (grouped, one write per owner) and the decision log."""
+        now = fields.Datetime.now()
+        groups = {}
+        logs = []
+        for lead in self:
+            outcome = outcomes[lead.id]
+            decision = outcome.decision
+            values = {
+                "refinery_territory_id": decision.territory_id or False,
+                "refinery_routed_date": now,
+                "refinery_route_state": "routed" if outcome.routed else "unroutable",
+                "refinery_unroutable_reason": outcome.unroutable_reason or False,
+            }
+            if outcome.user_id:
+                values["user_id"] = outcome.user_id
+                if outcome.team_id:
+                    values["team_id"] = outcome.team_id
+            elif outcome.partner_id and lead.refinery_partner_id.id != outcome.partner_id:
+                values.update(self._refinery_partner_values(lead, outcome.partner_id, now))
+            reason = self._refinery_route_reason(outcome)
+            key = (reason, repr(sorted(values.items())))
+            groups.setdefault(key, (reason, values, []))[2].append(lead.id)
+            logs.append(lead._refinery_route_log_values(outcome, trigger, now))
+        for reason, values, lead_ids in groups.values():
+            leads = self.browse(lead_ids)
+            if "user_id" in values and round_robin is not None:
+                new_user = self.env["res.users"].browse(values["user_id"])
+                for lead in leads.filtered(lambda lead, uid=new_user.id: lead.user_id.id != uid):
+                    round_robin.moved(lead.team_id, lead.user_id, new_user)
+            leads.sudo().with_context(
+                refinery_owner_reason=reason, mail_auto_subscribe_no_notify=True
+            ).write(values)
+            if values.get("refinery_partner_id"):
+                leads._refinery_notify_partner(reason)
+        self.env["crm.lead.routing"].sudo().create(logs)
+
+    @api.model
+    def _refinery_partner_values(self, lead, partner_id, now):
+        return {
+            "refinery_partner_id": partner_id,
+            "refinery_partner_state": "pending",
+            "refinery_partner_accepted": False,
+            "refinery_partner_assigned_date": now,
+            "refinery_partner_history_ids": [fields.Command.link(partner_id)],
+        }
+
+    def _refinery_route_reason(self, outcome):
+        """The one-line owner-change reason for the chatter."""
+        decision = outcome.decision
+        if not outcome.routed:
+            return _("Routing: no owner (%s).", outcome.unroutable_reason)
+        if decision.rule_kind == "named_account":
+            return _("Routing: named account, %s.", outcome.owner_label)
+        return _(
+            "Routing: %(kind)s rule of territory %(territory)s.",
+            kind=routing.KIND_LABELS.get(decision.rule_kind, decision.rule_kind),
+            territory=decision.territory_name,
+        )
+
+    def _refinery_route_log_values(self, outcome, trigger, now):
+        self.ensure_one()
+        decision = outcome.decision
+        lines = []
+        if outcome.routed:
+            lines.append(_("Owner: %s.", outcome.owner_label))
+        else:
+            label = dict(UNROUTABLE_REASONS).get(outcome.unroutable_reason)
+            lines.append(_("No owner: %s. The lead waits in the Unroutable queue.", label))
+        lines.append(routing.explain(decision))
+        if outcome.pick_text:
+            lines += [_("Round-robin:"), outcome.pick_text]
+        lines += outcome.notes
+        return {
+            "lead_id": self.id,
+            "date": now,
+            "trigger": trigger,
+            "state": "routed" if outcome.routed else "unroutable",
+            "territory_id": decision.territory_id or False,
+            "rule_id": decision.rule_id or False,
+            "rule_kind": decision.rule_kind or False,
+            "named_account_id": decision.account_id or False,
+            "user_id": outcome.user_id,
+            "team_id": outcome.team_id,
+            "partner_id": outcome.partner_id,
+            "unroutable_reason": outcome.unroutable_reason or False,
+            "conflict": decision.conflict,
+            "reason": decision.reason,
+            "explanation": "\n".join(lines),
+        }
+
+    # ------------------------------------------------------------------ partners
+
+    def _refinery_partner_portal_partners(self):
+        """Hook: the partner's portal users' contacts, told about the leads handed to it."""
+        self.ensure_one()
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id.commercial_partner_id", "=", self.refinery_partner_id.id),
+                    ("share", "=", True),
+                ]
+            )
+        )
+        return users.partner_id
+
+    def _refinery_notify_partner(self, reason):
+        for lead in self:
+            recipients = lead._refinery_partner_portal_partners()
+            if not recipients:
+                continue
+            lead.sudo().message_post(
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    _(
+                        "A new lead for %(partner)s: %(lead)s. Please accept or reject it.",
+                        partner=lead.refinery_partner_id.display_name,
+                        lead=lead.name,
+                    ),
+                    reason,
+                ),
+                partner_ids=recipients.ids,
+                message_type="notification",
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _refinery_sla_set_owner(self, owner, reason):
+        if owner._name != "res.partner":
+            return super()._refinery_sla_set_owner(owner, reason)
+        self.ensure_one()
+        values = self._refinery_partner_values(self, owner.id, fields.Datetime.now())
+        self.sudo().with_context(
+            refinery_owner_reason=reason, mail_auto_subscribe_no_notify=True
+        ).write(values)
+        self._refinery_notify_partner(reason)
+        return True
+
+    def _refinery_pick_partner_reassignee(self):
+        """The next partner for a late partner-owned lead.
+
+        First the partners owning the other territories that cover the address
+        (most specific first), then the territory's *Next partners*; never a
+        partner that already held the lead.
+        """
+        self.ensure_one()
+        held = self.refinery_partner_id | self.refinery_partner_history_ids
+        env = self.env(su=True)
+        candidates = []
+        company = self.company_id or self.env.company
+        engine = env["crm.territory"]._refinery_engine(company)
+        today = fields.Date.context_today(self)
+        decision = engine.route(self._refinery_route_facts(), today)
+        usable = {routing.LESS_SPECIFIC, routing.LOWER_PRIORITY, routing.TIE_LOST}
+        territory_ids = [decision.territory_id] + [
+            alt.territory_id
+            for alt in decision.alternatives
+            if alt.outcome in usable and alt.territory_id
+        ]
+        for territory_id in territory_ids:
+            territory = engine.territories.get(territory_id)
+            if territory and territory.owner_kind == "partner":
+                candidates.append(territory.owner_id)
+        candidates += self.refinery_territory_id.fallback_partner_ids.ids
+        for partner_id in candidates:
+            partner = env["res.partner"].browse(partner_id)
+            if partner not in held and partner.active:
+                return self.env["res.partner"].browse(partner_id)
+        return self.env["res.partner"]
+
+    # ------------------------------------------------------------------ follow-up
+
+    def _refinery_pick_reassignee(self, loads=None):
+        """Prefer another rep of the lead's territory (round-robin), else the team default."""
+        self.ensure_one()
+        territory = self.refinery_territory_id
+        if territory.owner_kind == "team" and territory.member_ids:
+            taken_from = self.sla_event_ids.filtered(lambda event: event.kind == "reassign").user_id
+            round_robin = RoundRobin(self.env, fields.Date.context_today(self), loads=loads)
+            member, _text = round_robin.pick(
+                territory, self.refinery_grade or None, exclude_users=self.user_id | taken_from
+            )
+            if member:
+                round_robin.flush()
+                return member.user_id
+        return super()._refinery_pick_reassignee(loads=loads)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_refinery_route(self):
+        """Route the selected leads again (button and batch action)."""
+        outcomes = self._refinery_route(trigger="manual", only_configured=True)
+        routed = sum(1 for outcome in outcomes.values() if outcome.routed)
+        unroutable = len(outcomes) - routed
+        if not outcomes:
+            message = _("No territory or named account is configured.")
+        else:
+            message = _(
+                "%(routed)s lead(s) routed, %(unroutable)s unroutable (see the Unroutable queue).",
+                routed=routed,
+                unroutable=unroutable,
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "warning" if unroutable else "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
