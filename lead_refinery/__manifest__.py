@@ -38,6 +38,7 @@
         "wizards/crm_refinery_thresholds_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_territory_views.xml",
+        "wizards/crm_territory_tools_views.xml",
         "views/lead_refinery_menus.xml",
         "views/crm_sla_policy_views.xml",
         "views/crm_contact_plan_views.xml",

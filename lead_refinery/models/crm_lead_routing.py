@@ -75,6 +75,8 @@ class RoundRobin:
         self._members = {}
         self._leaves = {}
         self._picked = defaultdict(int)
+        #: Lead id -> the territory member picked for it in this run.
+        self.last_pick = {}
         self._last = {}
         self._sequence = 0
 
@@ -297,9 +299,10 @@ class CrmLead(models.Model):
             outcomes[lead.id] = lead._refinery_route_resolve(decision, round_robin)
         return outcomes
 
-    def _refinery_route_resolve(self, decision, round_robin):
+    def _refinery_route_resolve(self, decision, round_robin, grade=None):
         """Turn an engine decision into a rep, team or partner (round-robin in team territories)."""
         self.ensure_one()
+        grade = grade or self.refinery_grade or None
         outcome = RouteOutcome(decision)
         if decision.owner is None:
             outcome.unroutable_reason = decision.unroutable_reason
@@ -316,10 +319,18 @@ class CrmLead(models.Model):
             team = env["crm.team"].browse(owner_id)
             outcome.team_id = team.id
             territory = env["crm.territory"].browse(decision.territory_id)
-            if territory:
-                member, text = round_robin.pick(territory, self.refinery_grade or None)
+            kept = self._refinery_route_kept_member(territory, round_robin)
+            if kept:
+                user = kept.user_id
+                outcome.pick_text = _(
+                    "Kept %s: already the owner, and a member of the territory.", user.name
+                )
+            elif territory:
+                member, text = round_robin.pick(territory, grade)
                 outcome.pick_text = text
                 user = member.user_id
+                if member:
+                    round_robin.last_pick[self.id] = member.id
             else:
                 user = self._refinery_pick_team_member(team, round_robin, outcome)
             if not user and team.user_id.active:
@@ -334,6 +345,14 @@ class CrmLead(models.Model):
             outcome.user_id = user.id
             outcome.owner_label = _("%(user)s of %(team)s", user=user.name, team=team.name)
         return outcome
+
+    def _refinery_route_kept_member(self, territory, round_robin):
+        """Re-routing within the same territory keeps an owner who is still one of its members."""
+        if not territory or self.refinery_territory_id != territory or not self.user_id:
+            return territory.browse()
+        return round_robin.members(territory).filtered(
+            lambda member: member.user_id == self.user_id and member.available
+        )[:1]
 
     def _refinery_pick_team_member(self, team, round_robin, outcome):
         """A named account owned by a team: the team member with the fewest open leads."""
