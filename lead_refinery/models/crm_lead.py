@@ -178,6 +178,11 @@ class CrmLead(models.Model):
         before = {lead.id: lead.refinery_stage_id for lead in self} if moving else {}
         if moving:
             vals = dict(vals, refinery_date_stage=fields.Datetime.now())
+        reason = self.env.context.get("refinery_owner_reason")
+        if reason and not {"user_id", "refinery_partner_id"}.isdisjoint(vals):
+            # Per lead: several owner changes with different reasons may end
+            # in one transaction, and tracking is only written at its end.
+            self._track_set_log_message(reason)
         result = super().write(vals)
         if moving:
             self._refinery_record_moves(before)

@@ -73,6 +73,7 @@ class RoundRobin:
         self.today = today
         self.loads = loads or RepLoads(env, fields.Datetime.now())
         self._members = {}
+        self._static = {}
         self._leaves = {}
         self._picked = defaultdict(int)
         #: Lead id -> the territory member picked for it in this run.
@@ -82,9 +83,23 @@ class RoundRobin:
 
     def members(self, territory):
         if territory.id not in self._members:
-            self._members[territory.id] = territory.sudo().member_ids.filtered(
+            members = territory.sudo().member_ids.filtered(
                 lambda member: member.active and member.user_id.active and not member.user_id.share
             )
+            self._members[territory.id] = members
+            leaves = self.leaves(members.user_id)
+            for member in members:
+                self._static[member.id] = (
+                    member.user_id.id,
+                    member.weight,
+                    member.capacity or None,
+                    member.assigned_count,
+                    member.available,
+                    parse_grades(member.grades),
+                    leaves[member.user_id.id],
+                    member.last_assigned or datetime.min,
+                    member.user_id.name,
+                )
         return self._members[territory.id]
 
     def leaves(self, users):
@@ -107,24 +122,28 @@ class RoundRobin:
         exclude = set((exclude_users or self.env["res.users"]).ids)
         members = members.filtered(lambda member: member.user_id.id not in exclude)
         open_leads = self.loads.open_leads(members.user_id)
-        leaves = self.leaves(members.user_id)
-        return [
-            routing.Member(
-                id=member.id,
-                weight=member.weight,
-                capacity=member.capacity or None,
-                open_count=open_leads[member.user_id.id],
-                assigned_count=member.assigned_count + self._picked[member.id],
-                available=member.available,
-                grades=parse_grades(member.grades),
-                leaves=leaves[member.user_id.id],
-                last_assigned=self._last.get(member.id, (0, member.last_assigned or datetime.min)),
-                name=member.user_id.name,
+        result = []
+        for member in members:
+            uid, weight, capacity, assigned, available, grades, leaves, last, name = self._static[
+                member.id
+            ]
+            result.append(
+                routing.Member(
+                    id=member.id,
+                    weight=weight,
+                    capacity=capacity,
+                    open_count=open_leads[uid],
+                    assigned_count=assigned + self._picked[member.id],
+                    available=available,
+                    grades=grades,
+                    leaves=leaves,
+                    last_assigned=self._last.get(member.id, (0, last)),
+                    name=name,
+                )
             )
-            for member in members
-        ]
+        return result
 
-    def pick(self, territory, grade, exclude_users=None, team=None):
+    def pick(self, territory, grade, exclude_users=None):
         """``(crm.territory.member or empty, explanation)`` for a lead of ``grade``."""
         members = self.members(territory)
         if not members:
@@ -244,6 +263,12 @@ class CrmLead(models.Model):
     def _compute_refinery_unowned(self):
         return super()._compute_refinery_unowned()
 
+    def _track_get_default_log_message(self, tracked_fields):
+        if "refinery_partner_id" in tracked_fields and "user_id" not in tracked_fields:
+            reason = self.env.context.get("refinery_owner_reason")
+            return reason or _("Partner changed by hand by %s.", self.env.user.name)
+        return super()._track_get_default_log_message(tracked_fields)
+
     def _refinery_has_owner(self):
         return super()._refinery_has_owner() or bool(self.refinery_partner_id)
 
@@ -307,7 +332,7 @@ class CrmLead(models.Model):
         if decision.owner is None:
             outcome.unroutable_reason = decision.unroutable_reason
             return outcome
-        env = self.env(su=True)
+        env = round_robin.env
         kind, owner_id = decision.owner
         if kind == "user":
             user = env["res.users"].browse(owner_id)
@@ -400,41 +425,69 @@ class CrmLead(models.Model):
         return outcomes
 
     def _refinery_route_apply(self, outcomes, trigger, round_robin=None):
-        """Write the owners (grouped, one write per owner) and the decision log."""
+        """Write the owners (one write per distinct set of values) and the decision log.
+
+        Each lead's chatter line carries its own reason (``_track_set_log_message``),
+        so leads routed by different rules still share one write.
+        """
         now = fields.Datetime.now()
+        Lead = self.sudo().with_context(mail_auto_subscribe_no_notify=True)
         groups = {}
+        reasons = defaultdict(list)
         logs = []
         for lead in self:
             outcome = outcomes[lead.id]
             decision = outcome.decision
-            values = {
+            # Two writes per lead, each shared by many leads: the owner, then the route.
+            owner = {}
+            if outcome.user_id:
+                owner["user_id"] = outcome.user_id
+                if outcome.team_id:
+                    owner["team_id"] = outcome.team_id
+            elif outcome.partner_id and lead.refinery_partner_id.id != outcome.partner_id:
+                owner.update(self._refinery_partner_values(lead, outcome.partner_id, now))
+            route = {
                 "refinery_territory_id": decision.territory_id or False,
                 "refinery_routed_date": now,
                 "refinery_route_state": "routed" if outcome.routed else "unroutable",
                 "refinery_unroutable_reason": outcome.unroutable_reason or False,
             }
-            if outcome.user_id:
-                values["user_id"] = outcome.user_id
-                if outcome.team_id:
-                    values["team_id"] = outcome.team_id
-            elif outcome.partner_id and lead.refinery_partner_id.id != outcome.partner_id:
-                values.update(self._refinery_partner_values(lead, outcome.partner_id, now))
-            reason = self._refinery_route_reason(outcome)
-            key = (reason, repr(sorted(values.items())))
-            groups.setdefault(key, (reason, values, []))[2].append(lead.id)
+            for values in (owner, route) if owner else (route,):
+                groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(lead.id)
+            reasons[self._refinery_route_reason(outcome)].append(lead.id)
             logs.append(lead._refinery_route_log_values(outcome, trigger, now))
-        for reason, values, lead_ids in groups.values():
-            leads = self.browse(lead_ids)
+        for reason, lead_ids in reasons.items():
+            Lead.browse(lead_ids)._track_set_log_message(reason)
+        for values, lead_ids in groups.values():
+            leads = Lead.browse(lead_ids)
             if "user_id" in values and round_robin is not None:
                 new_user = self.env["res.users"].browse(values["user_id"])
                 for lead in leads.filtered(lambda lead, uid=new_user.id: lead.user_id.id != uid):
                     round_robin.moved(lead.team_id, lead.user_id, new_user)
-            leads.sudo().with_context(
-                refinery_owner_reason=reason, mail_auto_subscribe_no_notify=True
-            ).write(values)
+            leads.write(values)
             if values.get("refinery_partner_id"):
-                leads._refinery_notify_partner(reason)
+                for lead in leads:
+                    lead._refinery_notify_partner(lead._refinery_route_reason(outcomes[lead.id]))
+        if trigger == "create":
+            # Odoo does not track changes of records created in the same
+            # transaction: say in the chatter who got the new lead and why.
+            Lead._message_log_batch(
+                {lead.id: self._refinery_route_chatter_line(outcomes[lead.id]) for lead in self}
+            )
         self.env["crm.lead.routing"].sudo().create(logs)
+
+    @api.model
+    def _refinery_route_chatter_line(self, outcome):
+        if outcome.routed:
+            return _(
+                "Routed to %(owner)s. %(reason)s",
+                owner=outcome.owner_label,
+                reason=self._refinery_route_reason(outcome),
+            )
+        return _(
+            "Not routed (%s): the lead waits in the Unroutable queue.",
+            dict(UNROUTABLE_REASONS).get(outcome.unroutable_reason),
+        )
 
     @api.model
     def _refinery_partner_values(self, lead, partner_id, now):

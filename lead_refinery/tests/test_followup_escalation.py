@@ -275,10 +275,10 @@ class TestFollowupEscalation(FollowupCase):
 
 @tagged("post_install", "-at_install")
 class TestFollowupPartnerOwned(FollowupCase):
-    """Partner-owned leads, through the hooks territory routing will fill in.
+    """Partner-owned leads through the follow-up hooks alone, isolated from routing.
 
-    Routing adds ``refinery_partner_id``; until then the hooks are patched the way
-    its module will override them.
+    The hooks are patched here so that the cron's own rules are tested without
+    territories; ``test_routing_followup`` runs the same flow through routing.
     """
 
     @classmethod

@@ -109,6 +109,34 @@ class TestRoutingPrecedence(RoutingCase):
         self.assertEqual(len(decision), 1)
         self.assertEqual((decision.trigger, decision.rule_kind), ("create", "zip4"))
 
+    def test_each_lead_keeps_its_own_reason_in_the_chatter(self):
+        Lead = self.Lead.with_context(tracking_disable=False)
+        leads = Lead.create(
+            [
+                {"name": "Boston", "zip": "02134", "country_id": self.us.id, "user_id": False},
+                {"name": "Amherst", "zip": "01002", "country_id": self.us.id, "user_id": False},
+                {"name": "Typo", "zip": "0213A", "country_id": self.us.id, "user_id": False},
+            ]
+        )
+        self._flush_tracking()
+        bodies = [str(lead.message_ids.mapped("body")) for lead in leads]
+        self.assertIn("Routed to Rep zip5. Routing: ZIP5 rule of territory zip5.", bodies[0])
+        self.assertIn("Routed to Rep state. Routing: state rule of territory state.", bodies[1])
+        self.assertIn("Not routed (Invalid ZIP)", bodies[2])
+        # Re-routing later is an owner change: tracked, each lead with its own reason.
+        self.Territory.search([("name", "in", ("zip5", "state"))]).write(
+            {"date_to": date(2000, 1, 1), "date_from": False}
+        )
+        leads[:2].with_context(tracking_disable=False).action_refinery_route()
+        self._flush_tracking()
+        tracked = [
+            lead.message_ids.filtered("tracking_value_ids").sorted("id")[-1:] for lead in leads[:2]
+        ]
+        self.assertEqual(leads[0].user_id, self.users["scf"])
+        self.assertIn("SCF rule of territory scf", tracked[0].body)
+        self.assertEqual(leads[1].user_id, self.users["country"])
+        self.assertIn("country rule of territory country", tracked[1].body)
+
     def test_effective_dates(self):
         self.Territory.search([("name", "=", "zip5")]).write(
             {"date_from": date(2026, 1, 1), "date_to": date(2026, 6, 30)}
