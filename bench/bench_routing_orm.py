@@ -10,16 +10,19 @@ prefix (about 900), one county rule per county (about 3,200) and 50 named
 accounts, in 400 territories (team-owned with three reps each, rep-owned and
 partner-owned). Then, in the same process and on the same leads:
 
-1. lead_refinery: ``crm.lead._refinery_route()`` on 10,000 unowned leads
+1. lead_refinery: ``crm.lead._refinery_route()`` on 10,000 existing unowned leads
    (engine build from the database, decisions, weighted round-robin with
    capacity, owner writes with tracking, one decision record per lead), cold
    (engine built in the run) and the engine build alone;
-2. Odoo 18 core: the same leads unassigned again, one sales team per
+2. Odoo 18 core: the same 10,000 leads unassigned again, one sales team per
    territory group with an ``assignment_domain`` on its ZIP prefixes and
    three members, and ``crm.team._action_assign_leads(force_quota=True,
    creation_delta_days=0)``.
 
-Both runs end with a commit (tracking and other end-of-transaction work
+3. creation of 2,000 more leads with routing on create, against the same
+   creation with routing switched off (``refinery_skip_route``).
+
+Every run ends with a commit (tracking and other end-of-transaction work
 included). Target: 10,000 leads routed in at most 15 s.
 """
 
@@ -122,9 +125,9 @@ def build_configuration(env, rnd):
     return zips, scfs, territory_of_scf, reps, accounts, len(rules)
 
 
-def create_leads(env, rnd, zips, accounts, count):
+def create_leads(env, rnd, zips, accounts, count, quiet=QUIET):
     us = env.ref("base.us").id
-    Lead = env["crm.lead"].with_context(**QUIET)
+    Lead = env["crm.lead"].with_context(**quiet)
     leads = Lead.browse()
     values = []
     for index in range(count):
@@ -177,6 +180,26 @@ def run_refinery(env, leads):
     )
     owned = sum(1 for outcome in outcomes.values() if outcome.routed)
     return build, elapsed, kinds, owned
+
+
+def run_create(env, rnd, zips, accounts, count):
+    """Creation with routing on against creation with routing off: the cost routing adds."""
+    timings = {}
+    for label, skip in (("off", True), ("on", False)):
+        env.invalidate_all()
+        began = time.perf_counter()
+        leads = create_leads(
+            env(context=dict(env.context, refinery_skip_route=skip, tracking_disable=False)),
+            rnd,
+            zips,
+            accounts,
+            count,
+            quiet={"refinery_skip_match": True},
+        )
+        env.cr.commit()
+        timings[label] = time.perf_counter() - began
+        owned = sum(1 for lead in leads if lead.user_id or lead.refinery_partner_id)
+    return timings, owned
 
 
 def run_core(env, leads, scfs, territory_of_scf):
@@ -256,7 +279,15 @@ def main():
         print(
             f"Odoo core _action_assign_leads ({N_CORE_TEAMS} teams, ZIP-prefix domains): "
             f"{len(leads):,} leads in {core_elapsed:.2f} s ({len(leads) / core_elapsed:,.0f} "
-            f"leads/s), {core_owned:,} given a salesperson"
+            f"leads/s), {core_owned:,} given a salesperson (the others get a team only)"
+        )
+        sample = min(2000, args.leads)
+        timings, created_owned = run_create(env, rnd, zips, accounts, sample)
+        print(
+            f"Creating {sample:,} leads (ORM create, tracking on): {timings['off']:.2f} s without "
+            f"routing, {timings['on']:.2f} s with routing on create ({created_owned:,} owned); "
+            f"routing adds {(timings['on'] - timings['off']) / sample * 1000:.1f} ms per lead, "
+            f"ratio {timings['on'] / timings['off']:.2f}x"
         )
         print(
             f"Ratio core / lead_refinery: {core_elapsed / elapsed:.2f}x; "
