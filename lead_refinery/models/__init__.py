@@ -21,3 +21,4 @@ from . import crm_lead_followup
 from . import crm_lead_escalation
 from . import crm_territory
 from . import crm_lead_routing
+from . import crm_refinery_activity

@@ -65,6 +65,20 @@ class ResCompany(models.Model):
         "Off by default: an owner given explicitly is kept.",
     )
 
+    refinery_lead_threshold = fields.Float(
+        string="Interest that makes a lead",
+        default=100.0,
+        help="Sum of the (decayed) activity scores of an account in one product category from "
+        "which a lead is created; per category or team in Lead Thresholds.",
+    )
+
+    refinery_inbound_activity_type_id = fields.Many2one(
+        "crm.refinery.activity.type",
+        string="Inbound leads count as",
+        help="Odoo's own inbound leads (mail alias, website form) are also logged as a buyer "
+        "activity of this type, and count towards their account's interest. Empty: they don't.",
+    )
+
     def _refinery_match_thresholds(self):
         """(auto-link, review) score thresholds of this company."""
         self.ensure_one()

@@ -29,3 +29,9 @@ class ResConfigSettings(models.TransientModel):
     refinery_route_override_owner = fields.Boolean(
         related="company_id.refinery_route_override_owner", readonly=False
     )
+    refinery_lead_threshold = fields.Float(
+        related="company_id.refinery_lead_threshold", readonly=False
+    )
+    refinery_inbound_activity_type_id = fields.Many2one(
+        related="company_id.refinery_inbound_activity_type_id", readonly=False
+    )
