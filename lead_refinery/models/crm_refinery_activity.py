@@ -630,16 +630,17 @@ class CrmLead(models.Model):
     def _refinery_interest_updated(self, decision, activities):
         """Write the evidence on the lead; bring an incubating lead back."""
         self.ensure_one()
+        by_id = {activity.id: activity for activity in activities}
         rows = Markup("").join(
             Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%.1f</td></tr>")
             % (
-                escape(fields.Datetime.to_string(activity.occurred_at)),
-                escape(activity.type_id.name),
-                escape(activity.contact_id.display_name or ""),
+                escape(fields.Datetime.to_string(by_id[activity_id].occurred_at)),
+                escape(by_id[activity_id].type_id.name),
+                escape(by_id[activity_id].contact_id.display_name or ""),
                 score,
             )
             for activity_id, _contact, _code, score in decision.breakdown
-            for activity in activities.filtered(lambda a, i=activity_id: a.id == i)
+            if activity_id in by_id
         )
         total = sum(line[3] for line in decision.breakdown)
         evidence = Markup(

@@ -1,3 +1,4 @@
+import base64
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -351,3 +352,94 @@ class TestIntakeAccess(RefineryCase):
             self.env[model].with_user(self.manager).get_views([(False, "list"), (False, "form")])
         arch = self.env["res.partner"].with_user(self.rep).get_views([(False, "form")])
         self.assertIn("refinery_interest_ids", arch["views"]["form"]["arch"])
+
+
+@tagged("post_install", "-at_install")
+class TestActivityImport(RefineryCase):
+    CSV = (
+        "Badge ID;E-Mail;Vorname;Nachname;Firma;PLZ;Land;Telefon\n"
+        "B1;ann@quetzal-robotics.com;Ann;Lee;Quetzal Robotics;02134;USA;617-555-0142\n"
+        "B2;bo(at)quetzal;Bo;Chän;Quetzal Robotics;2134;USA;12\n"
+        "B1;ann@quetzal-robotics.com;Ann;Lee;Quetzal Robotics;02134;USA;617-555-0142\n"
+        "B3;;;;;;;\n"
+        "B4;cy@bolt.example;Cy;Ode;Bolt Controls;10001;USA;\n"
+    )
+
+    def _wizard(self, data, **values):
+        return (
+            self.env["crm.refinery.activity.import"]
+            .with_user(self.rep)
+            .create(
+                {
+                    "file": base64.b64encode(data),
+                    "filename": "expo-2026.csv",
+                    "default_type_id": self.env.ref("lead_refinery.activity_type_badge_scan").id,
+                    "default_date": NOW - timedelta(days=2),
+                    **values,
+                }
+            )
+        )
+
+    def _run(self, wizard, method):
+        with freeze_time(NOW):
+            getattr(wizard, method)()
+        return {line.row: line for line in wizard.line_ids}
+
+    def test_import_maps_reports_and_never_duplicates(self):
+        data = self.CSV.encode("latin-1")  # a spreadsheet's Windows export
+        wizard = self._wizard(data)
+        wizard.action_load()
+        self.assertEqual(wizard.encoding, "cp1252")
+        targets = {column.header: column.target for column in wizard.column_ids}
+        self.assertEqual(targets["E-Mail"], "email")
+        self.assertEqual(targets["Firma"], "company_name")
+        self.assertEqual(targets["Badge ID"], "external_id")
+        dry = self._run(wizard, "action_dry_run")
+        self.assertFalse(
+            self.env["crm.refinery.activity"].search([("source_label", "=", "expo-2026.csv")])
+        )
+        self.assertEqual(dry[2].status, "valid")
+        lines = self._run(wizard, "action_import")
+        self.assertEqual(lines[2].status, "created")
+        self.assertEqual(lines[3].status, "created")
+        self.assertTrue(lines[3].warning)
+        self.assertIn("Invalid email", lines[3].message)
+        self.assertIn("ZIP", lines[3].message)
+        self.assertEqual(lines[4].status, "duplicate", "same badge twice in one file")
+        self.assertEqual(lines[5].status, "rejected")
+        self.assertIn("Nothing identifies", lines[5].sudo().reject_id.errors_text)
+        self.assertEqual(lines[6].status, "created")
+        bo = lines[3].activity_id.contact_id
+        self.assertEqual(bo.name, "Bo Chän", "Latin-1 read correctly")
+        self.assertEqual(wizard.created_count, 3)
+        self.assertEqual(wizard.rejected_count, 1)
+        report = wizard.action_download_report()
+        attachment = self.env["ir.attachment"].browse(
+            int(report["url"].split("/")[3].split("?")[0])
+        )
+        text = attachment.raw.decode("utf-8-sig")
+        self.assertIn("Nothing identifies", text)
+        self.assertNotIn("\n2,created", text)
+        # The same file again (even renamed, as UTF-8 with a BOM): nothing new.
+        again = self._wizard(b"\xef\xbb\xbf" + self.CSV.encode("utf-8"), filename="copy.csv")
+        lines = self._run(again, "action_import")
+        self.assertEqual(
+            [lines[row].status for row in (2, 3, 4, 6)],
+            ["duplicate", "duplicate", "duplicate", "duplicate"],
+        )
+        self.assertEqual(again.created_count, 0)
+
+    def test_large_file_streams(self):
+        header = "email,company,date\n"
+        row = "p{0}@big{1}.example,Big {1} Inc,2026-05-01\n"
+        data = (header + "".join(row.format(i, i % 50) for i in range(400))).encode()
+        wizard = self._wizard(data)
+        lines = self._run(wizard, "action_import")
+        self.assertEqual(len(lines), 400)
+        self.assertEqual(wizard.created_count, 400)
+        self.assertEqual(
+            self.env["crm.refinery.activity"].search_count(
+                [("source_label", "=", "expo-2026.csv")]
+            ),
+            400,
+        )
