@@ -42,6 +42,7 @@
         "wizards/crm_territory_tools_views.xml",
         "views/crm_refinery_activity_views.xml",
         "wizards/crm_refinery_activity_import_views.xml",
+        "views/crm_refinery_api_key_views.xml",
         "views/lead_refinery_menus.xml",
         "views/crm_sla_policy_views.xml",
         "views/crm_contact_plan_views.xml",
