@@ -165,3 +165,20 @@ def test_no_bytes_crash_decoding_and_reading(data):
     if not intake.is_xlsx(data):
         _headers, rows = intake.iter_rows(data)
         list(rows)
+
+
+def test_a_50_mb_file_streams_row_by_row():
+    line = "buyer{0}@acct{1}.example,Company {1},02134,2026-05-01 10:00,badge_scan,{2}\n"
+    filler = "x" * 60
+    data = (
+        "email,company,zip,date,activity,note\n"
+        + "".join(line.format(i, i % 2000, filler) for i in range(420_000))
+    ).encode()
+    assert len(data) > 50_000_000
+    headers, rows = intake.iter_rows(data)
+    mapping = intake.guess_mapping(headers)
+    count = 0
+    for count, raw in enumerate(rows, start=1):
+        if count % 50_000 == 0:
+            assert intake.normalise_row(raw, mapping, now_utc=NOW).payload["zip"] == "02134"
+    assert count == 420_000
