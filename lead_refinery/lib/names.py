@@ -115,11 +115,35 @@ _LEGAL_ONLY = frozenset(
     "inc llc ltd limited corporation company co corp plc gmbh sa ag lp llp incorporated".split()
 )
 
+# What web forms get when a respondent has no company to give, once folded.
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "n a",
+        "na",
+        "none",
+        "no company",
+        "not applicable",
+        "unknown",
+        "private",
+        "personal",
+        "individual",
+        "self",
+        "self employed",
+        "student",
+        "retired",
+        "null",
+        "nil",
+        "tbd",
+        "test",
+    }
+)
+
 
 @lru_cache(maxsize=65536)
 def normalize_company(name):
     """Canonical company name: folded, equivalences expanded, legal suffixes and a
-    leading "the" removed (repeatedly, until stable). May be empty."""
+    leading "the" removed (repeatedly, until stable). Empty for a name that is only
+    a legal form or a placeholder ("N/A", "none", "-", "unknown", "private")."""
     if not name or not isinstance(name, str):
         return ""
     ascii_name = unicodedata.normalize("NFKD", name[:MAX_INPUT]).encode("ascii", "ignore").decode()
@@ -137,7 +161,7 @@ def normalize_company(name):
         text = " ".join(words)
         stripped = fold(basename(text))
         text = stripped if stripped else text
-    if text in _LEGAL_ONLY:
+    if text in _LEGAL_ONLY or text in PLACEHOLDER_NAMES:
         return ""
     return text
 

@@ -88,7 +88,7 @@ def test_rank_is_best_first_and_stable():
 
 
 def test_bad_input_never_links():
-    for raw in ("", " ", "A", "Inc.", "🙂", "株式会社", "x" * 10000):
+    for raw in ("", " ", "A", "AB", "Inc.", "N/A", "-", "🙂", "株式会社", "x" * 10000):
         lead = K(name=raw, email="bad", phone="12")
         assert decision(lead, PG) == "new"
 

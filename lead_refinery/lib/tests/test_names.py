@@ -21,6 +21,16 @@ from lead_refinery.lib import names
         ("  ", ""),
         ("", ""),
         ("🙂🙂", ""),
+        ("N/A", ""),
+        ("n.a.", ""),
+        ("-", ""),
+        ("None", ""),
+        ("Unknown", ""),
+        ("Private", ""),
+        ("Self-Employed", ""),
+        ("The Unknown Inc.", ""),
+        ("Unknown Worlds Entertainment", "unknown worlds entertainment"),
+        ("Private Label Foods", "private label foods"),
     ],
 )
 def test_normalize_company(raw, expected):
