@@ -116,11 +116,11 @@ _LEGAL_ONLY = frozenset(
     "inc llc ltd limited corporation company co corp plc gmbh sa ag lp llp incorporated".split()
 )
 
-# What web forms get when a respondent has no company to give, once folded.
+# What web forms get when a respondent has no company to give, once folded. A bare
+# "NA" stays a name: it is a real acronym ("North American ..."); "N/A" folds to "n a".
 PLACEHOLDER_NAMES = frozenset(
     {
         "n a",
-        "na",
         "none",
         "no company",
         "not applicable",

@@ -31,6 +31,7 @@ from lead_refinery.lib import names
         ("The Unknown Inc.", ""),
         ("Unknown Worlds Entertainment", "unknown worlds entertainment"),
         ("Private Label Foods", "private label foods"),
+        ("NA", "na"),
     ],
 )
 def test_normalize_company(raw, expected):
