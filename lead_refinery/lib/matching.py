@@ -39,7 +39,8 @@ ACRONYM = 70.0
 CONTAINED = 60.0
 SAME_DISTINCTIVE = 65.0
 LOOSE_CAP = 30.0
-CONFLICT_CAP = T_AUTO - 5.0
+CONFLICT_MARGIN = 5.0
+CONFLICT_CAP = T_AUTO - CONFLICT_MARGIN
 ZIP_BONUS = CITY_BONUS = 20.0
 STATE_BONUS = 5.0
 PHONETIC_BONUS = 6.0
@@ -208,7 +209,13 @@ def _location_bonus(lead, account, breakdown, reasons):
     return 0.0
 
 
-def score_candidate(lead, account, aliases=(), weights=None):
+def conflict_cap(t_auto=T_AUTO, t_review=T_REVIEW):
+    """Highest score of a candidate with conflicting evidence: below the company's
+    auto-link threshold, yet not below its review threshold (a human must see it)."""
+    return max(t_auto - CONFLICT_MARGIN, min(t_review, t_auto - 0.1))
+
+
+def score_candidate(lead, account, aliases=(), weights=None, t_auto=T_AUTO, t_review=T_REVIEW):
     """Score one candidate account for a lead; both are ``IdentityKeys``."""
     del weights  # kept for API stability; the anchors above are the weights
     breakdown, reasons = {}, []
@@ -229,21 +236,21 @@ def score_candidate(lead, account, aliases=(), weights=None):
         and name_evidence < 40
         and not (anchors["domain"] and anchors["phone"])
     ):
-        score = min(score, CONFLICT_CAP)
+        score = min(score, conflict_cap(t_auto, t_review))
         reasons.append("conflicting evidence: the company name disagrees with the domain or phone")
     return MatchScore(
         score=round(min(score, 100.0), 1), breakdown=breakdown, reasons=tuple(reasons)
     )
 
 
-def rank_candidates(lead, candidates):
+def rank_candidates(lead, candidates, t_auto=T_AUTO, t_review=T_REVIEW):
     """Score every ``(account_id, IdentityKeys, aliases)``; best first.
 
     When the best candidate by name and the best by domain/phone are different
     accounts, neither may be linked automatically: both go to review.
     """
     scored = [
-        (account_id, score_candidate(lead, keys, aliases))
+        (account_id, score_candidate(lead, keys, aliases, t_auto=t_auto, t_review=t_review))
         for account_id, keys, aliases in candidates
     ]
     scored.sort(
@@ -272,22 +279,23 @@ def rank_candidates(lead, candidates):
         and scored[0][1].score - by_contact[1][1].score < 5
         and top_name < 100
     )
+    cap = conflict_cap(t_auto, t_review)
     if shared_contact:
-        scored = _cap(scored, "several accounts share this domain or phone")
+        scored = _cap(scored, "several accounts share this domain or phone", cap)
     elif by_name and by_contact and by_name[0][0] != by_contact[0][0]:
         scored = _cap(
-            scored, "conflicting evidence: name and domain/phone point at different accounts"
+            scored, "conflicting evidence: name and domain/phone point at different accounts", cap
         )
     return scored
 
 
-def _cap(scored, why):
+def _cap(scored, why, cap):
     """Cap every would-be automatic link below the auto threshold, saying why."""
     capped = []
     for account_id, result in scored:
-        if result.score >= CONFLICT_CAP:
+        if result.score >= cap:
             result = MatchScore(
-                score=CONFLICT_CAP, breakdown=result.breakdown, reasons=(*result.reasons, why)
+                score=cap, breakdown=result.breakdown, reasons=(*result.reasons, why)
             )
         capped.append((account_id, result))
     return capped

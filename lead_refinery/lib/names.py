@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import jellyfish
 import phonenumbers
@@ -115,11 +116,35 @@ _LEGAL_ONLY = frozenset(
     "inc llc ltd limited corporation company co corp plc gmbh sa ag lp llp incorporated".split()
 )
 
+# What web forms get when a respondent has no company to give, once folded. A bare
+# "NA" stays a name: it is a real acronym ("North American ..."); "N/A" folds to "n a".
+PLACEHOLDER_NAMES = frozenset(
+    {
+        "n a",
+        "none",
+        "no company",
+        "not applicable",
+        "unknown",
+        "private",
+        "personal",
+        "individual",
+        "self",
+        "self employed",
+        "student",
+        "retired",
+        "null",
+        "nil",
+        "tbd",
+        "test",
+    }
+)
+
 
 @lru_cache(maxsize=65536)
 def normalize_company(name):
     """Canonical company name: folded, equivalences expanded, legal suffixes and a
-    leading "the" removed (repeatedly, until stable). May be empty."""
+    leading "the" removed (repeatedly, until stable). Empty for a name that is only
+    a legal form or a placeholder ("N/A", "none", "-", "unknown", "private")."""
     if not name or not isinstance(name, str):
         return ""
     ascii_name = unicodedata.normalize("NFKD", name[:MAX_INPUT]).encode("ascii", "ignore").decode()
@@ -137,7 +162,7 @@ def normalize_company(name):
         text = " ".join(words)
         stripped = fold(basename(text))
         text = stripped if stripped else text
-    if text in _LEGAL_ONLY:
+    if text in _LEGAL_ONLY or text in PLACEHOLDER_NAMES:
         return ""
     return text
 
@@ -244,6 +269,33 @@ def phone_e164(raw, region="US"):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=1)
+def _state_codes():
+    """{folded state name or postal code: postal code}, from addfips' offline table."""
+    table = {}
+    text = resources.files("addfips").joinpath("data", "states.csv").read_text(encoding="utf-8")
+    for line in text.splitlines()[1:]:
+        name, postal, _fips = line.split(",")
+        table[fold(name)] = postal
+        table[postal.lower()] = postal
+    return table
+
+
+def state_code(raw):
+    """US postal state code of "Ohio", "ohio", "OH" or "oh"; "" when empty.
+
+    Another short code (a Canadian "ON", a Mexican "JAL") passes upper-cased,
+    as Odoo stores it; an unknown long name is not guessed and gives "".
+    """
+    if not raw or not isinstance(raw, str):
+        return ""
+    folded = fold(raw[:40])
+    known = _state_codes().get(folded)
+    if known:
+        return known
+    return folded.upper() if 0 < len(folded) <= 3 and " " not in folded else ""
+
+
 _ZIP = re.compile(r"^(\d{5})(?:[\s-]?(\d{4}))?$")
 
 
@@ -293,7 +345,7 @@ def identity_keys(
         phone=phone_e164(phone, country_code or "US"),
         zip5=zip5(zip),
         city_norm=fold(city),
-        state_code=(state or "").strip().upper()[:3] if isinstance(state, str) else "",
+        state_code=state_code(state),
     )
 
 

@@ -222,12 +222,15 @@ class ResPartner(models.Model):
         aliases = {}
         for partner_id, name_norm in self.env.cr.fetchall():
             aliases.setdefault(partner_id, []).append(name_norm)
+        t_auto, t_review = self.env.company._refinery_match_thresholds()
         return matching.rank_candidates(
             keys,
             [
                 (row[0], names.keys_from_columns(*row[1:]), tuple(aliases.get(row[0], ())))
                 for row in accounts
             ],
+            t_auto=t_auto,
+            t_review=t_review,
         )
 
     @api.model

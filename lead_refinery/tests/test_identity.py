@@ -106,7 +106,18 @@ class TestIdentity(RefineryCase):
         self.assertFalse(lead.refinery_account_id)
 
     def test_bad_input_never_links(self):
-        for name in ("", "   ", "A", "Inc.", "🙂🙂", "株式会社トヨタ", "x" * 10000):
+        for name in (
+            "",
+            "   ",
+            "A",
+            "PG",
+            "Inc.",
+            "N/A",
+            "unknown",
+            "🙂🙂",
+            "株式会社トヨタ",
+            "x" * 10000,
+        ):
             lead = self._identity_lead(partner_name=name, email_from="not-an-email", phone="12")
             self.assertFalse(lead.refinery_account_id, repr(name[:20]))
 

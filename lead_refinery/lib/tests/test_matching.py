@@ -81,6 +81,24 @@ def test_conflicting_name_and_domain_goes_to_review():
     assert any("conflicting" in reason for reason in ranked[0][1].reasons)
 
 
+@pytest.mark.parametrize(("t_auto", "t_review"), [(90, 60), (80, 60), (70, 50), (62, 60)])
+def test_conflict_cap_follows_the_company_thresholds(t_auto, t_review):
+    cap = matching.conflict_cap(t_auto, t_review)
+    assert t_review <= cap < t_auto
+    # A company name that disagrees with the domain's account.
+    lead = K(name="Kessler Industrial Supply", email="joe@pg.com")
+    result = matching.score_candidate(lead, PG, t_auto=t_auto, t_review=t_review)
+    assert matching.decide(result, t_auto, t_review) == "review"
+    # Name and domain pointing at different accounts.
+    lead = K(name="Procter and Gamble", email="someone@ibm.com")
+    ranked = matching.rank_candidates(
+        lead, [(1, PG, ()), (2, IBM, ())], t_auto=t_auto, t_review=t_review
+    )
+    assert all(
+        matching.decide(result, t_auto, t_review) == "review" for _account_id, result in ranked
+    )
+
+
 def test_rank_is_best_first_and_stable():
     other = K(name="Procter Industrial Supply", city="Cincinnati", state="OH")
     ranked = matching.rank_candidates(K(name="Procter & Gamble"), [(7, other, ()), (3, PG, ())])
@@ -88,7 +106,7 @@ def test_rank_is_best_first_and_stable():
 
 
 def test_bad_input_never_links():
-    for raw in ("", " ", "A", "Inc.", "🙂", "株式会社", "x" * 10000):
+    for raw in ("", " ", "A", "AB", "Inc.", "N/A", "-", "🙂", "株式会社", "x" * 10000):
         lead = K(name=raw, email="bad", phone="12")
         assert decision(lead, PG) == "new"
 

@@ -21,6 +21,17 @@ from lead_refinery.lib import names
         ("  ", ""),
         ("", ""),
         ("🙂🙂", ""),
+        ("N/A", ""),
+        ("n.a.", ""),
+        ("-", ""),
+        ("None", ""),
+        ("Unknown", ""),
+        ("Private", ""),
+        ("Self-Employed", ""),
+        ("The Unknown Inc.", ""),
+        ("Unknown Worlds Entertainment", "unknown worlds entertainment"),
+        ("Private Label Foods", "private label foods"),
+        ("NA", "na"),
     ],
 )
 def test_normalize_company(raw, expected):
@@ -101,3 +112,28 @@ def test_phones_and_zips():
         assert names.zip5(raw) == "12345"
     for raw in ("2134", "1234A", "K1A 0B1", "SW1A 1AA", None):
         assert names.zip5(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("OH", "OH"),
+        ("oh", "OH"),
+        ("Ohio", "OH"),
+        (" new york ", "NY"),
+        ("District of Columbia", "DC"),
+        ("Ontario", ""),
+        ("on", "ON"),
+        ("Jal", "JAL"),
+        ("", ""),
+        (None, ""),
+        ("O" * 10000, ""),
+    ],
+)
+def test_state_code(raw, code):
+    assert names.state_code(raw) == code
+
+
+def test_state_name_and_code_give_the_same_keys():
+    assert names.identity_keys(name="Acme", state="Ohio").state_code == "OH"
+    assert names.identity_keys(name="Acme", state="OH").state_code == "OH"
