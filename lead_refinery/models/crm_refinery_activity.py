@@ -25,8 +25,9 @@ from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import email_normalize
 
-from ..lib import aggregation, ladder
+from ..lib import aggregation, ladder, names
 
 CHANNELS = [
     ("import", "File import"),
@@ -36,6 +37,10 @@ CHANNELS = [
 ]
 #: Activities older than this are refused as data errors (wrong century, 1900 defaults).
 OLDEST = timedelta(days=366 * 5)
+#: Payloads handled per savepoint, with set-based lookups and creates.
+BATCH = 200
+#: Partners created by intake: no chatter tracking or creation message, as Odoo's imports.
+QUIET = {"tracking_disable": True, "mail_create_nolog": True}
 
 
 class CrmRefineryActivityType(models.Model):
@@ -165,90 +170,151 @@ class CrmRefineryActivity(models.Model):
         ``city``, ``state_code``, ``zip``, ``country_code``, ``website``,
         ``utm_campaign``/``utm_source``/``utm_medium``, ``note``,
         ``idempotency_key`` (derived from the content when missing) and
-        ``raw`` (as received). Returns one dict per payload: ``status``
-        (created / duplicate / rejected), ``activity_id``, ``lead_id``,
-        ``reject_id``, ``errors`` and ``decision`` (the aggregation's reason).
+        ``raw`` (as received). Returns one dict per payload, in order:
+        ``status`` (created / duplicate / rejected), ``activity_id``,
+        ``lead_id``, ``reject_id``, ``errors`` and ``decision`` (the
+        aggregation's reason for the payload's account and category once the
+        batch is in).
+
+        Payloads are processed in batches of :data:`BATCH`, each in one
+        savepoint with set-based lookups and creates. A batch that raises a
+        validation error is rolled back and redone payload by payload, so one
+        bad payload becomes one reject and the others still go in.
         """
         # A trusted service: channels check who may call them (API keys, groups).
         service = self.sudo()
+        payloads = [dict(payload) for payload in payloads]
         results = []
-        for payload in payloads:
-            try:
-                with self.env.cr.savepoint():
-                    results.append(service._refinery_ingest_one(payload, channel, source_label))
-            except (ValidationError, ValueError) as error:
-                message = error.args[0] if error.args else str(error)
-                reject = self.env["crm.refinery.intake.reject"]._refinery_reject(
-                    payload, channel, source_label, {"row": message}
-                )
-                results.append({"status": "rejected", "reject_id": reject.id, "errors": message})
+        for start in range(0, len(payloads), BATCH):
+            results += service._refinery_ingest_chunk(
+                payloads[start : start + BATCH], channel, source_label
+            )
         return results
 
     @api.model
-    def _refinery_ingest_one(self, payload, channel, source_label):
-        payload = dict(payload)
-        key = payload.get("idempotency_key") or idempotency_key(payload)
-        existing = self.search([("idempotency_key", "=", key)], limit=1)
-        if existing:
-            return {
-                "status": "duplicate",
-                "activity_id": existing.id,
-                "lead_id": existing.lead_id.id,
-            }
-        activity_type, category, errors = self._refinery_check(payload)
-        if errors:
+    def _refinery_ingest_chunk(self, payloads, channel, source_label):
+        try:
+            with self.env.cr.savepoint():
+                return self._refinery_ingest_batch(
+                    payloads, channel, source_label, self._refinery_lookups()
+                )
+        except (ValidationError, ValueError) as error:
+            if len(payloads) > 1:
+                results = []
+                for payload in payloads:
+                    results += self._refinery_ingest_chunk([payload], channel, source_label)
+                return results
+            message = error.args[0] if error.args else str(error)
             reject = self.env["crm.refinery.intake.reject"]._refinery_reject(
-                payload, channel, source_label, errors
+                payloads[0], channel, source_label, {"row": message}
             )
-            return {"status": "rejected", "reject_id": reject.id, "errors": errors}
-        account, contact = self._refinery_resolve_parties(payload)
-        activity = self.create(
-            {
-                "contact_id": contact.id,
-                "account_id": account.id,
-                "type_id": activity_type.id,
-                "category_id": category.id,
-                "occurred_at": payload["occurred_at"],
-                "channel": channel,
-                "source_label": source_label,
-                "campaign_id": self._refinery_utm("utm.campaign", payload.get("utm_campaign")),
-                "source_id": self._refinery_utm("utm.source", payload.get("utm_source")),
-                "medium_id": self._refinery_utm("utm.medium", payload.get("utm_medium")),
-                "payload": _jsonable(payload.get("raw", payload)),
-                "idempotency_key": key,
-                "score": activity_type.score,
-                "note": payload.get("note"),
-            }
-        )
-        if payload.get("lead_id"):  # an inbound lead of Odoo's: the activity feeds it
-            activity._refinery_attach_inbound_lead(self.env["crm.lead"].browse(payload["lead_id"]))
-        decision, lead = activity._refinery_aggregate()
-        return {
-            "status": "created",
-            "activity_id": activity.id,
-            "lead_id": lead.id,
-            "decision": decision.reason,
-        }
+            return [{"status": "rejected", "reject_id": reject.id, "errors": message}]
 
     @api.model
-    def _refinery_check(self, payload):
+    def _refinery_lookups(self):
+        """A memo of intake's reference lookups, for one batch (see :class:`_Lookups`)."""
+        return _Lookups(self.env)
+
+    @api.model
+    def _refinery_ingest_batch(self, payloads, channel, source_label, lookups):
+        results = [None] * len(payloads)
+        keys = [payload.get("idempotency_key") or idempotency_key(payload) for payload in payloads]
+        existing = {
+            activity.idempotency_key: activity
+            for activity in self.search([("idempotency_key", "in", list(set(keys)))])
+        }
+        fresh, repeated, seen = [], [], set()
+        for index, key in enumerate(keys):
+            if key in existing:
+                activity = existing[key]
+                results[index] = {
+                    "status": "duplicate",
+                    "activity_id": activity.id,
+                    "lead_id": activity.lead_id.id,
+                }
+            elif key in seen:
+                repeated.append(index)  # after its first occurrence is in: a duplicate
+            else:
+                seen.add(key)
+                fresh.append(index)
+        valid = []
+        for index in fresh:
+            payload = payloads[index]
+            activity_type, category, errors = self._refinery_check(payload, lookups)
+            if errors:
+                reject = self.env["crm.refinery.intake.reject"]._refinery_reject(
+                    payload, channel, source_label, errors
+                )
+                results[index] = {"status": "rejected", "reject_id": reject.id, "errors": errors}
+            else:
+                valid.append((index, activity_type, category))
+        parties = self._refinery_resolve_parties(
+            [payloads[index] for index, _type, _category in valid], lookups
+        )
+        values = []
+        for (index, activity_type, category), (account, contact) in zip(
+            valid, parties, strict=True
+        ):
+            payload = payloads[index]
+            values.append(
+                {
+                    "contact_id": contact.id,
+                    "account_id": account.id,
+                    "type_id": activity_type.id,
+                    "category_id": category.id,
+                    "occurred_at": payload["occurred_at"],
+                    "channel": channel,
+                    "source_label": source_label,
+                    "campaign_id": lookups.utm("utm.campaign", payload.get("utm_campaign")),
+                    "source_id": lookups.utm("utm.source", payload.get("utm_source")),
+                    "medium_id": lookups.utm("utm.medium", payload.get("utm_medium")),
+                    "payload": _jsonable(payload.get("raw", payload)),
+                    "idempotency_key": keys[index],
+                    "score": activity_type.score,
+                    "note": payload.get("note"),
+                }
+            )
+        activities = self.create(values)
+        for (index, _type, _category), activity in zip(valid, activities, strict=True):
+            if payloads[index].get("lead_id"):  # an inbound lead of Odoo's: the activity feeds it
+                activity._refinery_attach_inbound_lead(
+                    self.env["crm.lead"].browse(payloads[index]["lead_id"])
+                )
+        outcome = activities._refinery_aggregate(lookups)
+        for (index, _type, _category), activity in zip(valid, activities, strict=True):
+            decision, lead = outcome[_pair(activity)]
+            results[index] = {
+                "status": "created",
+                "activity_id": activity.id,
+                "lead_id": lead.id,
+                "decision": decision.reason,
+            }
+        if repeated:
+            again = self._refinery_ingest_batch(
+                [payloads[index] for index in repeated], channel, source_label, lookups
+            )
+            for index, result in zip(repeated, again, strict=True):
+                results[index] = result
+        return results
+
+    @api.model
+    def _refinery_check(self, payload, lookups=None):
         """The payload's activity type and category, and the errors that make it a reject."""
+        lookups = lookups or self._refinery_lookups()
         errors = {}
-        Type = self.env["crm.refinery.activity.type"]
-        activity_type = Type.search([("code", "=", payload.get("activity_type") or "")], limit=1)
-        if not activity_type:
-            known = ", ".join(Type.search([("code", "!=", False)]).mapped("code"))
+        types = lookups.types()
+        activity_type = types.get(payload.get("activity_type") or "")
+        if activity_type is None:
+            activity_type = self.env["crm.refinery.activity.type"]
             errors["activity_type"] = _(
                 "Unknown activity type “%(code)s” (known: %(known)s).",
                 code=payload.get("activity_type") or "",
-                known=known,
+                known=", ".join(types),
             )
         category = self.env["product.category"]
         if payload.get("category"):
             name = str(payload["category"]).strip()
-            category = category.search(
-                ["|", ("complete_name", "=ilike", name), ("name", "=ilike", name)], limit=1
-            )
+            category = lookups.category(name)
             if not category:
                 errors["category"] = _("Unknown product category “%s”.", name)
         occurred = payload.get("occurred_at")
@@ -266,37 +332,96 @@ class CrmRefineryActivity(models.Model):
         return activity_type, category, errors
 
     @api.model
-    def _refinery_resolve_parties(self, payload):
-        """Hook: ``(account, contact)`` for the payload, through account identity.
+    def _refinery_resolve_parties(self, payloads, lookups=None):
+        """Hook: one ``(account, contact)`` per payload, through account identity.
 
         The account is the existing company identity matching links at its
         auto-link threshold, else a new company; without any company, the
-        contact is its own account.
+        contact is its own account. A contact is found by email within its
+        account (by email alone without an account); rows of one batch with
+        the same email and account share one new contact. New partners are
+        created without chatter tracking, as Odoo's own imports do.
         """
-        Partner = self.env["res.partner"].sudo()
-        if payload.get("account_id"):  # logged by hand on a known account or contact
-            account = Partner.browse(payload["account_id"])
-            return account, Partner.browse(payload.get("contact_id") or [])
-        country = self.env["res.country"].search(
-            [("code", "=", (payload.get("country_code") or "").upper())], limit=1
-        )
-        account = Partner.browse()
-        if payload.get("company_name") or payload.get("email") or payload.get("website"):
-            ranked = Partner.refinery_match_accounts(
-                {
-                    "name": payload.get("company_name"),
-                    "email": payload.get("email"),
-                    "website": payload.get("website"),
-                    "phone": payload.get("phone"),
-                    "zip": payload.get("zip"),
-                    "city": payload.get("city"),
-                    "state": payload.get("state_code"),
-                    "country": country.code or None,
-                },
-                limit=1,
+        lookups = lookups or self._refinery_lookups()
+        Partner = self.env["res.partner"].sudo().with_context(QUIET)
+        accounts = [self._refinery_resolve_account(payload, lookups) for payload in payloads]
+        emails = [(payload.get("email") or "").strip().lower() for payload in payloads]
+        # Contacts are found on Odoo's normalised email, the same for any case or "Name <...>".
+        emails = [
+            (email_normalize(email, strict=False) or email) if email else "" for email in emails
+        ]
+        known = (
+            Partner.search(
+                [
+                    ("email_normalized", "in", sorted(set(filter(None, emails)))),
+                    ("is_company", "=", False),
+                ]
             )
-            if ranked and ranked[0]["decision"] == "auto":
-                account = Partner.browse(ranked[0]["partner_id"])
+            if any(emails)
+            else Partner
+        )
+        by_email = {}
+        for partner in known:  # in search order: the first found wins, as with limit=1
+            by_email.setdefault(
+                (partner.email_normalized, partner.commercial_partner_id.id), partner
+            )
+            by_email.setdefault((partner.email_normalized, None), partner)
+        contacts, new_values, new_keys = [], [], {}
+        for payload, account, email in zip(payloads, accounts, emails, strict=True):
+            if payload.get("account_id"):  # logged by hand on a known account or contact
+                contacts.append(Partner.browse(payload.get("contact_id") or []))
+                continue
+            key = (email, account.id or None)
+            contact = by_email.get(key) if email else None
+            if contact is None and email and key in new_keys:
+                contact = new_keys[key]
+            if contact is None and email and not account:
+                contact = next(
+                    (slot for (mail, _id), slot in new_keys.items() if mail == email), None
+                )
+            if contact is None and (payload.get("contact_name") or email or payload.get("phone")):
+                contact = len(new_values)  # a slot, filled once the batch is created
+                new_values.append(
+                    {
+                        "name": payload.get("contact_name") or email or payload.get("phone"),
+                        "email": email or False,
+                        "phone": payload.get("phone"),
+                        "parent_id": account.id,
+                        "type": "contact",
+                    }
+                )
+                if email:
+                    new_keys[key] = contact
+            contacts.append(contact)
+        created = Partner.create(new_values) if new_values else Partner
+        parties = []
+        for account, contact in zip(accounts, contacts, strict=True):
+            if isinstance(contact, int):
+                contact = created[contact]
+            contact = contact or Partner
+            parties.append((account or contact, contact))
+        return parties
+
+    @api.model
+    def _refinery_resolve_account(self, payload, lookups):
+        """The account a payload names: given, matched at auto-link, or new (may be empty)."""
+        Partner = self.env["res.partner"].sudo().with_context(QUIET)
+        if payload.get("account_id"):
+            return Partner.browse(payload["account_id"])
+        country = lookups.country(payload.get("country_code"))
+        account, keys = Partner, None
+        if payload.get("company_name") or payload.get("email") or payload.get("website"):
+            keys = names.identity_keys(
+                name=payload.get("company_name"),
+                email=payload.get("email"),
+                website=payload.get("website"),
+                phone=payload.get("phone"),
+                zip=payload.get("zip"),
+                city=payload.get("city"),
+                state=payload.get("state_code"),
+                country_code=country.code or "US",
+            )
+            account = Partner.browse(lookups.match(keys))
         if not account and payload.get("company_name"):
             account = Partner.create(
                 {
@@ -309,30 +434,8 @@ class CrmRefineryActivity(models.Model):
                     "country_id": country.id,
                 }
             )
-        contact = Partner.browse()
-        email = (payload.get("email") or "").strip().lower()
-        if email:
-            domain = [("email", "=ilike", email), ("is_company", "=", False)]
-            if account:
-                domain.append(("commercial_partner_id", "=", account.id))
-            contact = Partner.search(domain, limit=1)
-        if not contact and (payload.get("contact_name") or email or payload.get("phone")):
-            contact = Partner.create(
-                {
-                    "name": payload.get("contact_name") or email or payload.get("phone"),
-                    "email": email or False,
-                    "phone": payload.get("phone"),
-                    "parent_id": account.id,
-                    "type": "contact",
-                }
-            )
-        return account or contact, contact
-
-    @api.model
-    def _refinery_utm(self, model, name):
-        if not name:
-            return False
-        return self.env[model].sudo()._find_or_create_record(str(name).strip()).id
+            lookups.account_created(keys, account.id)
+        return account
 
     def _refinery_attach_inbound_lead(self, lead):
         """Make the inbound lead the open lead of this activity's account and category."""
@@ -348,96 +451,237 @@ class CrmRefineryActivity(models.Model):
 
     # ------------------------------------------------------------------ aggregation
 
-    def _refinery_aggregate(self):
-        """Recompute the interest of this activity's (account, category); lead if warranted."""
-        self.ensure_one()
-        account, category = self.account_id, self.category_id
-        interest = self.env["crm.refinery.interest"].sudo()
-        # Serialise on the pair's row before looking for its open lead (see module doc).
-        self.env.cr.execute(
-            "INSERT INTO crm_refinery_interest (account_id, category_id, score, create_date, "
-            "write_date, create_uid, write_uid) VALUES (%s, %s, 0, now() at time zone 'utc', "
-            "now() at time zone 'utc', %s, %s) ON CONFLICT (account_id, COALESCE(category_id, 0)) "
-            "DO UPDATE SET write_date = EXCLUDED.write_date RETURNING id",
-            [account.id, category.id or None, self.env.uid, self.env.uid],
-        )
-        row = interest.browse(self.env.cr.fetchone()[0])
+    def _refinery_aggregate(self, lookups=None):
+        """Recompute the interest of these activities' (account, category) pairs.
+
+        Creates the lead of a pair whose interest warrants one, or updates its
+        open lead. Returns ``{(account_id, category_id or None): (decision, lead)}``.
+        """
+        lookups = lookups or self._refinery_lookups()
+        Lead = self.env["crm.lead"]
+        pairs = sorted({_pair(activity) for activity in self}, key=lambda p: (p[0], p[1] or 0))
+        if not pairs:
+            return {}
+        rows = self._refinery_interest_rows(pairs)
         now = fields.Datetime.now()
-        profile, _types = self._refinery_profile(account, category, now)
-        lead = self.lead_id.filtered(
-            lambda lead: lead.active and lead.refinery_stage_code not in ladder.FINAL_CODES
-        ) or self.env["crm.lead"]._refinery_open_interest_lead(account, category)
-        threshold = self._refinery_threshold(category, lead.team_id)
-        decision = aggregation.evaluate(profile, threshold, bool(lead))
-        counted = self.browse([line[0] for line in decision.breakdown])
-        if decision.kind == aggregation.CREATE:
-            lead = self.env["crm.lead"]._refinery_create_interest_lead(account, category, counted)
-        if lead:
-            counted.filtered(lambda activity: not activity.lead_id).sudo().lead_id = lead
-            lead._refinery_interest_updated(decision, counted)
-        row.write(
-            {
-                "score": profile.total,
-                "threshold": threshold,
-                "activity_count": len(profile.by_activity),
-                "contact_count": len(profile.contacts),
-                "last_activity_at": max(counted.mapped("occurred_at"), default=now),
-                "lead_id": lead.id,
-                "breakdown": _breakdown_text(decision, counted),
-            }
+        profiles = self._refinery_profiles(pairs, now)
+        leads = {}
+        for activity in self:  # an activity's own open lead (an inbound lead) comes first
+            lead = activity.lead_id
+            if lead and lead.active and lead.refinery_stage_code not in ladder.FINAL_CODES:
+                leads.setdefault(_pair(activity), lead)
+        missing = [pair for pair in pairs if pair not in leads]
+        leads.update(Lead._refinery_open_interest_leads(missing))
+        # A pair whose counted activities already feed an open lead keeps that lead,
+        # even when the lead's account is not set (an account that is a person).
+        fed = self.browse(
+            [line[0] for pair in pairs if pair not in leads for line in profiles[pair].by_activity]
         )
-        return decision, lead
+        for activity in fed.filtered("lead_id"):
+            lead = activity.lead_id
+            if lead.active and lead.refinery_stage_code not in ladder.FINAL_CODES:
+                leads.setdefault(_pair(activity), lead)
+        decisions, to_create = {}, []
+        for pair in pairs:
+            lead = leads.get(pair, Lead)
+            threshold = lookups.threshold(pair[1], lead.team_id.id or None)
+            decision = aggregation.evaluate(profiles[pair], threshold, bool(lead))
+            decisions[pair] = (decision, threshold)
+            if decision.kind == aggregation.CREATE:
+                to_create.append(pair)
+        counted = {
+            pair: self.browse([line[0] for line in decisions[pair][0].breakdown]) for pair in pairs
+        }
+        if to_create:
+            Partner, Category = self.env["res.partner"], self.env["product.category"]
+            created = (
+                Lead.sudo()
+                .with_context(refinery_skip_match=True)
+                .create(
+                    [
+                        Lead._refinery_interest_lead_values(
+                            Partner.browse(pair[0]), Category.browse(pair[1]), counted[pair]
+                        )
+                        for pair in to_create
+                    ]
+                )
+            )
+            leads.update(zip(to_create, created, strict=True))
+        outcome = {}
+        for pair in pairs:
+            decision, threshold = decisions[pair]
+            lead, activities = leads.get(pair, Lead), counted[pair]
+            if lead:
+                activities.filtered(lambda activity: not activity.lead_id).sudo().lead_id = lead
+                lead._refinery_interest_updated(decision, activities)
+            rows[pair].write(
+                {
+                    "score": profiles[pair].total,
+                    "threshold": threshold,
+                    "activity_count": len(profiles[pair].by_activity),
+                    "contact_count": len(profiles[pair].contacts),
+                    "last_activity_at": max(activities.mapped("occurred_at"), default=now),
+                    "lead_id": lead.id,
+                    "breakdown": _breakdown_text(decision, activities),
+                }
+            )
+            outcome[pair] = (decision, lead)
+        return outcome
 
     @api.model
-    def _refinery_profile(self, account, category, now):
-        types = {kind.code: kind for kind in self.env["crm.refinery.activity.type"].search([])}
-        lib_types = {code: kind._refinery_lib_type() for code, kind in types.items()}
+    def _refinery_interest_rows(self, pairs):
+        """Upsert the interest row of each pair, in a stable order (see module doc)."""
+        self.env["crm.refinery.interest"].flush_model()
+        placeholders = ", ".join(
+            ["(%s, %s, 0, now() at time zone 'utc', now() at time zone 'utc', %s, %s)"] * len(pairs)
+        )
+        params = [
+            value
+            for account_id, category_id in pairs
+            for value in (account_id, category_id, self.env.uid, self.env.uid)
+        ]
+        self.env.cr.execute(
+            "INSERT INTO crm_refinery_interest (account_id, category_id, score, create_date, "
+            f"write_date, create_uid, write_uid) VALUES {placeholders} "
+            "ON CONFLICT (account_id, COALESCE(category_id, 0)) "
+            "DO UPDATE SET write_date = EXCLUDED.write_date "
+            "RETURNING id, account_id, category_id",
+            params,
+        )
+        Interest = self.env["crm.refinery.interest"].sudo()
+        return {
+            (account_id, category_id): Interest.browse(row_id)
+            for row_id, account_id, category_id in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _refinery_profiles(self, pairs, now):
+        """The current interest profile of each ``(account_id, category_id or None)`` pair."""
+        lib_types = {
+            kind.code: kind._refinery_lib_type()
+            for kind in self.env["crm.refinery.activity.type"].search([])
+        }
         windows = [kind.window_days for kind in lib_types.values()]
-        domain = [("account_id", "=", account.id), ("category_id", "=", category.id)]
+        wanted = set(pairs)
+        categories = {category_id for _account, category_id in pairs}
+        domain = [
+            ("account_id", "in", sorted({account_id for account_id, _category in pairs})),
+            ("category_id", "in", [category_id or False for category_id in categories]),
+        ]
         if windows and None not in windows:
             domain.append(("occurred_at", ">=", now - timedelta(days=max(windows))))
-        activities = self.search(domain)
+        rows = self.sudo().search_fetch(
+            domain, ["account_id", "category_id", "contact_id", "type_id", "occurred_at", "score"]
+        )
         profiles = aggregation.interest(
             [
                 aggregation.Activity(
                     id=activity.id,
-                    account_id=account.id,
-                    category_id=category.id or None,
+                    account_id=activity.account_id.id,
+                    category_id=activity.category_id.id or None,
                     contact_id=activity.contact_id.id or None,
                     type_code=activity.type_id.code,
                     occurred_utc=activity.occurred_at,
                     base_score=activity.score,
                 )
-                for activity in activities
+                for activity in rows
+                if _pair(activity) in wanted
             ],
             lib_types,
             now,
         )
         empty = aggregation.InterestScore(0.0, (), frozenset(), False)
-        return profiles.get((account.id, category.id or None), empty), types
+        return {pair: profiles.get(pair, empty) for pair in pairs}
 
     @api.model
-    def _refinery_threshold(self, category, team):
-        overrides = {
-            (row.category_id.id or None, row.team_id.id or None): row.threshold
-            for row in self.env["crm.refinery.lead.threshold"].sudo().search([])
-        }
-        return aggregation.resolve_threshold(
-            category.id or None,
-            team.id or None,
-            overrides,
-            self.env.company.refinery_lead_threshold,
-        )
-
-    @api.model
-    def _cron_refinery_decay(self):
+    def _cron_refinery_decay(self, batch=500):
         """Daily: recompute the interest scores that decay or leave their window."""
         rows = self.env["crm.refinery.interest"].search([("score", ">", 0)])
         now = fields.Datetime.now()
-        for row in rows:
-            profile, _types = self._refinery_profile(row.account_id, row.category_id, now)
-            row.write({"score": profile.total, "activity_count": len(profile.by_activity)})
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            pairs = [(row.account_id.id, row.category_id.id or None) for row in chunk]
+            profiles = self._refinery_profiles(pairs, now)
+            for row, pair in zip(chunk, pairs, strict=True):
+                profile = profiles[pair]
+                row.write({"score": profile.total, "activity_count": len(profile.by_activity)})
         return len(rows)
+
+
+class _Lookups:
+    """Intake's reference lookups, memoised for one batch.
+
+    Types, categories, countries, UTM records and lead thresholds are looked
+    up once per batch instead of once per row. Account matches are memoised
+    by identity keys; a company created by the batch forgets them, since it
+    may be a better match for later rows.
+    """
+
+    def __init__(self, env):
+        self.env = env
+        self._types = None
+        self._categories = {}
+        self._countries = {}
+        self._utm = {}
+        self._thresholds = None
+        self._matches = {}
+
+    def types(self):
+        if self._types is None:
+            types = self.env["crm.refinery.activity.type"].sudo().search([])
+            self._types = {kind.code: kind for kind in types}
+        return self._types
+
+    def category(self, name):
+        key = name.casefold()
+        if key not in self._categories:
+            self._categories[key] = (
+                self.env["product.category"]
+                .sudo()
+                .search(["|", ("complete_name", "=ilike", name), ("name", "=ilike", name)], limit=1)
+            )
+        return self._categories[key]
+
+    def country(self, code):
+        code = (code or "").strip().upper()
+        if code not in self._countries:
+            Country = self.env["res.country"].sudo()
+            self._countries[code] = (
+                Country.search([("code", "=", code)], limit=1) if code else Country
+            )
+        return self._countries[code]
+
+    def utm(self, model, name):
+        if not name:
+            return False
+        key = (model, str(name).strip())
+        if key not in self._utm:
+            self._utm[key] = self.env[model].sudo()._find_or_create_record(key[1]).id
+        return self._utm[key]
+
+    def threshold(self, category_id, team_id):
+        if self._thresholds is None:
+            self._thresholds = {
+                (row.category_id.id or None, row.team_id.id or None): row.threshold
+                for row in self.env["crm.refinery.lead.threshold"].sudo().search([])
+            }
+        return aggregation.resolve_threshold(
+            category_id, team_id, self._thresholds, self.env.company.refinery_lead_threshold
+        )
+
+    def match(self, keys):
+        """The account matching links ``keys`` to at its auto-link threshold, or False."""
+        if keys not in self._matches:
+            Partner = self.env["res.partner"].sudo()
+            self._matches[keys] = Partner._refinery_auto_match(keys)
+        return self._matches[keys]
+
+    def account_created(self, keys, account_id):
+        self._matches = {} if keys is None else {keys: account_id}
+
+
+def _pair(activity):
+    return (activity.account_id.id, activity.category_id.id or None)
 
 
 class CrmRefineryIntakeReject(models.Model):
@@ -579,53 +823,65 @@ class CrmLead(models.Model):
         return results
 
     @api.model
-    def _refinery_open_interest_lead(self, account, category):
-        """Hook: the open lead of this account and category, if any."""
-        return self.sudo().search(
+    def _refinery_open_interest_leads(self, pairs):
+        """Hook: ``{(account_id, category_id or None): lead}``, the open lead of each pair.
+
+        The oldest open lead wins when an account has several for a category.
+        """
+        if not pairs:
+            return {}
+        wanted = set(pairs)
+        leads = self.sudo().search(
             [
-                ("refinery_account_id", "=", account.id),
-                ("refinery_category_id", "=", category.id),
+                ("refinery_account_id", "in", sorted({account for account, _category in pairs})),
+                (
+                    "refinery_category_id",
+                    "in",
+                    [category or False for category in {category for _a, category in pairs}],
+                ),
                 ("refinery_stage_code", "not in", list(ladder.FINAL_CODES)),
             ],
-            limit=1,
             order="id",
         )
+        found = {}
+        for lead in leads:
+            pair = (lead.refinery_account_id.id, lead.refinery_category_id.id or None)
+            if pair in wanted:
+                found.setdefault(pair, lead)
+        return found
 
     @api.model
-    def _refinery_create_interest_lead(self, account, category, activities):
-        """Hook: the lead an account's activities add up to (routed like any new lead)."""
+    def _refinery_interest_lead_values(self, account, category, activities):
+        """Hook: the values of the lead an account's activities add up to.
+
+        The lead is created like any new lead, so it is routed to its owner.
+        """
         contact = activities.sorted("occurred_at")[-1:].contact_id
         name = _(
             "%(account)s: interest in %(category)s",
             account=account.name,
             category=category.display_name or _("our products"),
         )
-        return (
-            self.sudo()
-            .with_context(refinery_skip_match=True)
-            .create(
-                {
-                    "name": name,
-                    "type": "lead",
-                    "user_id": False,
-                    "partner_name": account.name if account.is_company else False,
-                    "contact_name": contact.name if contact != account else False,
-                    "email_from": contact.email,
-                    "phone": contact.phone,
-                    "street": account.street,
-                    "city": account.city,
-                    "zip": account.zip,
-                    "state_id": account.state_id.id,
-                    "country_id": account.country_id.id,
-                    "refinery_account_id": account.id if account.is_company else False,
-                    "refinery_match_state": "linked" if account.is_company else "unmatched",
-                    "refinery_category_id": category.id,
-                    "campaign_id": activities[:1].campaign_id.id,
-                    "source_id": activities[:1].source_id.id,
-                    "medium_id": activities[:1].medium_id.id,
-                }
-            )
-        )
+        return {
+            "name": name,
+            "type": "lead",
+            "user_id": False,
+            "partner_name": account.name if account.is_company else False,
+            "contact_name": contact.name if contact != account else False,
+            "email_from": contact.email,
+            "phone": contact.phone,
+            "street": account.street,
+            "city": account.city,
+            "zip": account.zip,
+            "state_id": account.state_id.id,
+            "country_id": account.country_id.id,
+            "refinery_account_id": account.id if account.is_company else False,
+            "refinery_match_state": "linked" if account.is_company else "unmatched",
+            "refinery_category_id": category.id,
+            "campaign_id": activities[:1].campaign_id.id,
+            "source_id": activities[:1].source_id.id,
+            "medium_id": activities[:1].medium_id.id,
+        }
 
     def _refinery_interest_updated(self, decision, activities):
         """Write the evidence on the lead; bring an incubating lead back."""

@@ -234,6 +234,15 @@ class ResPartner(models.Model):
         )
 
     @api.model
+    def _refinery_auto_match(self, keys):
+        """The id of the account ``keys`` auto-link to, or False (intake's fast path)."""
+        ranked = self._identity_rank(keys, limit=1)
+        thresholds = self.env.company._refinery_match_thresholds()
+        if ranked and matching.decide(ranked[0]["score"], *thresholds) == "auto":
+            return ranked[0]["partner_id"]
+        return False
+
+    @api.model
     def refinery_match_accounts(self, values, limit=5):
         """Public API (RPC-friendly): ranked existing accounts for company data.
 

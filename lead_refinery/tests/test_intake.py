@@ -2,12 +2,13 @@ import base64
 import json
 import uuid
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import psycopg2.errors
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase, tagged
 
 from .common import RefineryCase
@@ -168,6 +169,70 @@ class TestIntake(RefineryCase):
         self.assertEqual(self._ingest(given)[0]["status"], "created")
         changed = payload(contact_name="Hal (typo fixed)", idempotency_key="form-42")
         self.assertEqual(self._ingest(changed)[0]["status"], "duplicate")
+
+    def test_one_batch_makes_one_lead_shares_new_contacts_and_spots_repeats(self):
+        self.env.company.refinery_lead_threshold = 90
+        rows = [
+            payload(contact_name="Nia", email="nia@nubo.example", company_name="Nubo Optics"),
+            payload(
+                activity_type="literature_requested",
+                contact_name="Nia",
+                email="NIA@nubo.example",
+                company_name="nubo optics inc.",
+            ),
+            payload(
+                activity_type="inbound_call",
+                contact_name="Oz",
+                email="oz@nubo.example",
+                company_name="Nubo Optics",
+            ),
+            payload(contact_name="Pat", email="pat@nubo.example", company_name="Nubo Optics"),
+        ]
+        repeat = dict(rows[0])
+        results = self._ingest(*rows, repeat)
+        self.assertEqual(
+            [r["status"] for r in results], ["created"] * 4 + ["duplicate"], "repeat spotted"
+        )
+        self.assertEqual(results[4]["activity_id"], results[0]["activity_id"])
+        activities = self.Activity.browse([r["activity_id"] for r in results[:4]])
+        self.assertEqual(len(activities.account_id), 1, "one new company for every variant")
+        self.assertEqual(activities.account_id.name, "Nubo Optics")
+        self.assertEqual(
+            sorted(activities.contact_id.mapped("name")), ["Nia", "Oz", "Pat"], "Nia once"
+        )
+        self.assertEqual(len(activities.lead_id), 1, "the batch crosses the threshold once")
+        self.assertEqual({r["lead_id"] for r in results}, {activities.lead_id.id})
+        self.assertIn("threshold reached, lead created", results[0]["decision"])
+        self.assertEqual(activities.lead_id.refinery_activity_count, 4)
+        self.assertFalse(activities.account_id.message_ids, "created quietly, as Odoo imports")
+
+    def test_an_error_in_a_batch_costs_only_its_own_row(self):
+        Activity = type(self.Activity)
+        resolve = Activity._refinery_resolve_account
+
+        def failing(model, payload, lookups):
+            if payload.get("company_name") == "Broken Co":
+                raise ValidationError("The company record is locked.")
+            return resolve(model, payload, lookups)
+
+        rows = [
+            payload(contact_name="Quin", category="Sensors"),
+            payload(contact_name="Rae", company_name="Broken Co"),
+            payload(contact_name="Sol", category="Servo drives"),
+        ]
+        with patch.object(Activity, "_refinery_resolve_account", failing):
+            results = self._ingest(*rows)
+        self.assertEqual([r["status"] for r in results], ["created", "rejected", "created"])
+        reject = self.Reject.browse(results[1]["reject_id"])
+        self.assertIn("locked", reject.errors_text)
+        self.assertEqual(reject.payload["contact_name"], "Rae")
+        self.assertEqual(
+            self.Activity.browse([results[0]["activity_id"], results[2]["activity_id"]]).mapped(
+                "contact_id.name"
+            ),
+            ["Quin", "Sol"],
+        )
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Broken Co")]))
 
     def test_bad_input_becomes_a_reviewable_reject(self):
         cases = {

@@ -110,6 +110,7 @@ class CrmRefineryActivityImport(models.TransientModel):
         lines, seen, pending = [], {}, []
         counts = dict.fromkeys(("created", "duplicate", "rejected", "warning"), 0)
         leads = set()
+        lookups = Activity._refinery_lookups()
 
         def flush():
             if not pending:
@@ -147,7 +148,7 @@ class CrmRefineryActivityImport(models.TransientModel):
                 continue
             seen[key] = number
             if dry:
-                lines.append(self._dry_line(number, payload, result.warnings))
+                lines.append(self._dry_line(number, payload, result.warnings, lookups))
                 status = lines[-1]["status"]
                 counts["created" if status == "valid" else status] += 1
                 continue
@@ -169,11 +170,11 @@ class CrmRefineryActivityImport(models.TransientModel):
         )
         return self._reopen()
 
-    def _dry_line(self, number, payload, warnings):
+    def _dry_line(self, number, payload, warnings, lookups=None):
         Activity = self.env["crm.refinery.activity"]
         if Activity.sudo().search_count([("idempotency_key", "=", payload["idempotency_key"])]):
             return _line(number, "duplicate", {"row": _("already imported")}, {})
-        _kind, _category, errors = Activity._refinery_check(payload)
+        _kind, _category, errors = Activity._refinery_check(payload, lookups)
         if errors:
             return _line(number, "rejected", errors, {})
         return _line(number, "valid", warnings, {}, bool(warnings))
