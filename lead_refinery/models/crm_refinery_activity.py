@@ -161,7 +161,7 @@ class CrmRefineryActivity(models.Model):
     # ------------------------------------------------------------------ service
 
     @api.model
-    def _refinery_ingest(self, payloads, channel, source_label=None):
+    def _refinery_ingest(self, payloads, channel, source_label=None, lookups=None):
         """Store each canonical payload as an activity, or as an intake reject.
 
         A payload is a dict: ``activity_type`` (type code), ``category``
@@ -179,30 +179,34 @@ class CrmRefineryActivity(models.Model):
         Payloads are processed in batches of :data:`BATCH`, each in one
         savepoint with set-based lookups and creates. A batch that raises a
         validation error is rolled back and redone payload by payload, so one
-        bad payload becomes one reject and the others still go in.
+        bad payload becomes one reject and the others still go in. A caller
+        feeding one source in several calls (the import wizard) may pass the
+        same ``lookups`` (:meth:`_refinery_lookups`) to every call.
         """
         # A trusted service: channels check who may call them (API keys, groups).
         service = self.sudo()
         payloads = [dict(payload) for payload in payloads]
+        lookups = lookups or service._refinery_lookups()
         results = []
         for start in range(0, len(payloads), BATCH):
             results += service._refinery_ingest_chunk(
-                payloads[start : start + BATCH], channel, source_label
+                payloads[start : start + BATCH], channel, source_label, lookups
             )
         return results
 
     @api.model
-    def _refinery_ingest_chunk(self, payloads, channel, source_label):
+    def _refinery_ingest_chunk(self, payloads, channel, source_label, lookups):
         try:
             with self.env.cr.savepoint():
-                return self._refinery_ingest_batch(
-                    payloads, channel, source_label, self._refinery_lookups()
-                )
+                return self._refinery_ingest_batch(payloads, channel, source_label, lookups)
         except (ValidationError, ValueError) as error:
+            lookups.reset()  # it may hold records the rollback removed
             if len(payloads) > 1:
                 results = []
                 for payload in payloads:
-                    results += self._refinery_ingest_chunk([payload], channel, source_label)
+                    results += self._refinery_ingest_chunk(
+                        [payload], channel, source_label, lookups
+                    )
                 return results
             message = error.args[0] if error.args else str(error)
             reject = self.env["crm.refinery.intake.reject"]._refinery_reject(
@@ -393,7 +397,7 @@ class CrmRefineryActivity(models.Model):
                 if email:
                     new_keys[key] = contact
             contacts.append(contact)
-        created = Partner.create(new_values) if new_values else Partner
+        created = Partner._refinery_create_contacts(new_values) if new_values else Partner
         parties = []
         for account, contact in zip(accounts, contacts, strict=True):
             if isinstance(contact, int):
@@ -609,16 +613,19 @@ class CrmRefineryActivity(models.Model):
 
 
 class _Lookups:
-    """Intake's reference lookups, memoised for one batch.
+    """Intake's reference lookups, memoised for one intake run.
 
     Types, categories, countries, UTM records and lead thresholds are looked
-    up once per batch instead of once per row. Account matches are memoised
-    by identity keys; a company created by the batch forgets them, since it
-    may be a better match for later rows.
+    up once per run instead of once per row. Account matches are memoised by
+    identity keys; a company created by intake forgets them, since it may be
+    a better match for later rows. A rolled-back batch resets everything.
     """
 
     def __init__(self, env):
         self.env = env
+        self.reset()
+
+    def reset(self):
         self._types = None
         self._categories = {}
         self._countries = {}

@@ -206,6 +206,40 @@ class TestIntake(RefineryCase):
         self.assertEqual(activities.lead_id.refinery_activity_count, 4)
         self.assertFalse(activities.account_id.message_ids, "created quietly, as Odoo imports")
 
+    def test_batch_created_contacts_equal_odoo_created_ones(self):
+        Partner = self.env["res.partner"]
+        industry = self.env["res.partner.industry"].create({"name": "Robotics"})
+        with_address = Partner.create(
+            {
+                "name": "Ubu Motion",
+                "is_company": True,
+                "street": "1 Main St",
+                "city": "Boston",
+                "zip": "02134",
+                "country_id": self.env.ref("base.us").id,
+                "state_id": self.env.ref("base.state_us_22").id,
+                "vat": "US123",
+                "industry_id": industry.id,
+            }
+        )
+        bare = Partner.create({"name": "Vex Labs", "is_company": True, "vat": "US456"})
+        compared = [*Partner._address_fields(), *Partner._commercial_fields(), "lang"]
+        compared += ["commercial_partner_id", "parent_id", "type"]
+        for company in (with_address, bare):
+            values = {"name": "Wim", "email": "wim@x.example", "parent_id": company.id}
+            values["type"] = "contact"
+            odoo_made = Partner.create(dict(values))
+            batch_made = Partner._refinery_create_contacts([dict(values)])
+            self.assertEqual(
+                batch_made._update_fields_values(compared),
+                odoo_made._update_fields_values(compared),
+            )
+        self.assertEqual(batch_made.vat, "US456")
+        self.assertEqual(odoo_made.city, False)
+        self.assertEqual(
+            with_address.child_ids[-1:].state_id, self.env.ref("base.state_us_22"), "synced"
+        )
+
     def test_an_error_in_a_batch_costs_only_its_own_row(self):
         Activity = type(self.Activity)
         resolve = Activity._refinery_resolve_account

@@ -116,7 +116,7 @@ class CrmRefineryActivityImport(models.TransientModel):
             if not pending:
                 return
             results = Activity._refinery_ingest(
-                [payload for _n, payload, _w in pending], "import", self.source_label
+                [payload for _n, payload, _w in pending], "import", self.source_label, lookups
             )
             for (number, _payload, warnings), result in zip(pending, results, strict=True):
                 status = result["status"]
