@@ -238,14 +238,12 @@ class ResPartner(models.Model):
         """Create contacts of companies in one batch, their company's fields given up front.
 
         Odoo's ``create`` syncs every new contact from its company afterwards,
-        with one write per contact (commercial fields, then the address). Like
-        Odoo's own data loading (``_load_records_create``), the synced values
-        are put into the create values instead, so the result is the same
-        without the writes. Company-dependent commercial fields (accounting)
-        need Odoo's per-company sync: then this is a plain ``create``.
+        with several writes per contact (commercial fields, company-dependent
+        ones in every other company, the address). Like Odoo's own data
+        loading (``_load_records_create``), the synced values are put into the
+        create values instead, and company-dependent values are written once
+        per company and value: the same result without a write per contact.
         """
-        if self._company_dependent_commercial_fields():
-            return self.create(vals_list)
         commercial_fields = self._commercial_fields()
         address_fields = self._address_fields()
         prepared = []
@@ -266,6 +264,19 @@ class ResPartner(models.Model):
         partners = (
             self.with_context(_partners_skip_fields_sync=True).create(prepared).with_env(self.env)
         )
+        dependent = self._company_dependent_commercial_fields()
+        children = partners.filtered(lambda partner: partner.commercial_partner_id != partner)
+        if dependent and children:
+            for company in self.env["res.company"].sudo().search([]) - self.env.company:
+                groups = {}
+                for partner in children.with_company(company):
+                    values = partner.commercial_partner_id._update_fields_values(dependent)
+                    if values != partner._update_fields_values(dependent):
+                        groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(
+                            partner.id
+                        )
+                for values, ids in groups.values():
+                    self.with_company(company).browse(ids).write(values)
         for partner, values in zip(partners, prepared, strict=True):
             partner._children_sync(values)
             partner._handle_first_contact_creation()

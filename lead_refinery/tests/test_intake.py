@@ -223,8 +223,17 @@ class TestIntake(RefineryCase):
             }
         )
         bare = Partner.create({"name": "Vex Labs", "is_company": True, "vat": "US456"})
+        # A company-dependent commercial field set in another company is synced there too.
+        other = self.env["res.company"].create({"name": "Second Co"})
+        Pricelist = self.env["product.pricelist"]
+        with_address.with_company(other).specific_property_product_pricelist = Pricelist.create(
+            {"name": "Second list", "company_id": other.id}
+        )
+        with_address.property_product_pricelist = Pricelist.create({"name": "Main list"})
         compared = [*Partner._address_fields(), *Partner._commercial_fields(), "lang"]
         compared += ["commercial_partner_id", "parent_id", "type"]
+        dependent = Partner._company_dependent_commercial_fields()
+        self.assertTrue(dependent, "product makes the pricelist company-dependent")
         for company in (with_address, bare):
             values = {"name": "Wim", "email": "wim@x.example", "parent_id": company.id}
             values["type"] = "contact"
@@ -234,6 +243,16 @@ class TestIntake(RefineryCase):
                 batch_made._update_fields_values(compared),
                 odoo_made._update_fields_values(compared),
             )
+            self.assertEqual(
+                batch_made.with_company(other)._update_fields_values(dependent),
+                odoo_made.with_company(other)._update_fields_values(dependent),
+            )
+        self.assertEqual(
+            with_address.child_ids[-1:]
+            .with_company(other)
+            .specific_property_product_pricelist.name,
+            "Second list",
+        )
         self.assertEqual(batch_made.vat, "US456")
         self.assertEqual(odoo_made.city, False)
         self.assertEqual(
