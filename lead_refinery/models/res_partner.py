@@ -246,20 +246,30 @@ class ResPartner(models.Model):
         """
         commercial_fields = self._commercial_fields()
         address_fields = self._address_fields()
+        synced = {}  # parent id: (commercial values, address values or None, lang)
+
+        def from_parent(parent):
+            if parent.id not in synced:
+                address = None
+                if any(parent[name] for name in address_fields):
+                    address = parent._update_fields_values(address_fields)
+                synced[parent.id] = (
+                    parent.commercial_partner_id._update_fields_values(commercial_fields),
+                    address,
+                    parent.lang or self.env.context.get("default_lang") or self.env.lang,
+                )
+            return synced[parent.id]
+
         prepared = []
         for values in vals_list:
             values = dict(values)
             parent = self.browse(values.get("parent_id") or [])
             if parent:
-                values.update(parent.commercial_partner_id._update_fields_values(commercial_fields))
-                if values.get("type", "contact") == "contact" and any(
-                    parent[name] for name in address_fields
-                ):
-                    values.update(parent._update_fields_values(address_fields))
-                if "lang" not in values:
-                    values["lang"] = (
-                        parent.lang or self.env.context.get("default_lang") or self.env.lang
-                    )
+                commercial, address, lang = from_parent(parent)
+                values.update(commercial)
+                if values.get("type", "contact") == "contact" and address is not None:
+                    values.update(address)
+                values.setdefault("lang", lang)
             prepared.append(values)
         partners = (
             self.with_context(_partners_skip_fields_sync=True).create(prepared).with_env(self.env)
