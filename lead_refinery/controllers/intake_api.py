@@ -71,41 +71,40 @@ class IntakeApi(http.Controller):
         return _answer(207, {"results": results})
 
     def _ingest(self, env, key, items, idempotency):
+        """One result per item, in order; the valid items are ingested in one call."""
         now = fields.Datetime.now()
-        results = []
+        results = [None] * len(items)
         Activity = env["crm.refinery.activity"]
         Reject = env["crm.refinery.intake.reject"]
         source = f"API: {key.name}"
+        valid = []  # (index, payload, warnings)
         for index, item in enumerate(items):
             row = intake.normalise_row(item, now_utc=now)
-            warnings = row.warnings
             if row.errors:
                 reject = Reject._refinery_reject({"raw": item}, "api", source, row.errors)
-                results.append(
-                    {
-                        "status": "rejected",
-                        "errors": row.errors,
-                        "warnings": warnings,
-                        "reject_id": reject.id,
-                    }
-                )
+                results[index] = {
+                    "status": "rejected",
+                    "errors": row.errors,
+                    "warnings": row.warnings,
+                    "reject_id": reject.id,
+                }
                 continue
             payload = dict(row.payload)
             if idempotency:
                 payload["idempotency_key"] = f"api:{key.id}:{idempotency}:{index}"
             else:
                 payload["idempotency_key"] = intake.payload_key(payload, f"api:{key.id}")
-            result = Activity._refinery_ingest([payload], "api", source)[0]
+            valid.append((index, payload, row.warnings))
+        ingested = Activity._refinery_ingest([payload for _i, payload, _w in valid], "api", source)
+        for (index, _payload, warnings), result in zip(valid, ingested, strict=True):
             errors = result.get("errors")
-            results.append(
-                {
-                    "status": result["status"],
-                    "activity_id": result.get("activity_id"),
-                    "lead_id": result.get("lead_id") or None,
-                    "errors": errors
-                    if isinstance(errors, dict)
-                    else ({"row": errors} if errors else {}),
-                    "warnings": warnings,
-                }
-            )
+            results[index] = {
+                "status": result["status"],
+                "activity_id": result.get("activity_id"),
+                "lead_id": result.get("lead_id") or None,
+                "errors": errors
+                if isinstance(errors, dict)
+                else ({"row": errors} if errors else {}),
+                "warnings": warnings,
+            }
         return results

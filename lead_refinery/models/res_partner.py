@@ -246,26 +246,27 @@ class ResPartner(models.Model):
         """
         commercial_fields = self._commercial_fields()
         address_fields = self._address_fields()
+        # The companies' values, read together: computed fields (the pricelist)
+        # are computed for all of them at once.
+        parents = self.browse(
+            sorted({values["parent_id"] for values in vals_list if values.get("parent_id")})
+        )
         synced = {}  # parent id: (commercial values, address values or None, lang)
-
-        def from_parent(parent):
-            if parent.id not in synced:
-                address = None
-                if any(parent[name] for name in address_fields):
-                    address = parent._update_fields_values(address_fields)
-                synced[parent.id] = (
-                    parent.commercial_partner_id._update_fields_values(commercial_fields),
-                    address,
-                    parent.lang or self.env.context.get("default_lang") or self.env.lang,
-                )
-            return synced[parent.id]
-
+        for parent in parents:
+            address = None
+            if any(parent[name] for name in address_fields):
+                address = parent._update_fields_values(address_fields)
+            synced[parent.id] = (
+                parent.commercial_partner_id._update_fields_values(commercial_fields),
+                address,
+                parent.lang or self.env.context.get("default_lang") or self.env.lang,
+            )
         prepared = []
         for values in vals_list:
             values = dict(values)
             parent = self.browse(values.get("parent_id") or [])
             if parent:
-                commercial, address, lang = from_parent(parent)
+                commercial, address, lang = synced[parent.id]
                 values.update(commercial)
                 if values.get("type", "contact") == "contact" and address is not None:
                     values.update(address)

@@ -326,6 +326,23 @@ class TestIntake(RefineryCase):
         activity = self.Activity.browse(alone["activity_id"])
         self.assertEqual(activity.account_id, activity.contact_id, "the contact is its own account")
 
+    def test_a_person_without_company_gets_one_lead_not_one_per_signal(self):
+        person = payload(
+            company_name=None,
+            contact_name="Tam Solo",
+            email="tam.solo@gmail.com",
+            activity_type="evaluation_requested",
+        )
+        first = self._ingest(person)[0]
+        later = dict(person, occurred_at=NOW - timedelta(hours=2))
+        second = self._ingest(later)[0]
+        self.assertTrue(first["lead_id"])
+        self.assertEqual(second["lead_id"], first["lead_id"], "the open lead is updated")
+        self.assertIn("open lead updated", second["decision"])
+        lead = self.Lead.browse(first["lead_id"])
+        self.assertEqual(lead.refinery_activity_count, 2)
+        self.assertFalse(lead.refinery_account_id, "a person is not an account")
+
     def test_variant_company_names_reach_the_account(self):
         mmm = self.env["res.partner"].create(
             {"name": "Minnesota Mining and Manufacturing", "is_company": True}
