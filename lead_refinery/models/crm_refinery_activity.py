@@ -347,7 +347,7 @@ class CrmRefineryActivity(models.Model):
         created without chatter tracking, as Odoo's own imports do.
         """
         lookups = lookups or self._refinery_lookups()
-        Partner = self.env["res.partner"].sudo().with_context(QUIET)
+        Partner = self.env["res.partner"].sudo().with_context(**QUIET)
         accounts = [self._refinery_resolve_account(payload, lookups) for payload in payloads]
         emails = [(payload.get("email") or "").strip().lower() for payload in payloads]
         # Contacts are found on Odoo's normalised email, the same for any case or "Name <...>".
@@ -409,7 +409,7 @@ class CrmRefineryActivity(models.Model):
     @api.model
     def _refinery_resolve_account(self, payload, lookups):
         """The account a payload names: given, matched at auto-link, or new (may be empty)."""
-        Partner = self.env["res.partner"].sudo().with_context(QUIET)
+        Partner = self.env["res.partner"].sudo().with_context(**QUIET)
         if payload.get("account_id"):
             return Partner.browse(payload["account_id"])
         country = lookups.country(payload.get("country_code"))

@@ -278,7 +278,8 @@ class ResPartner(models.Model):
         dependent = self._company_dependent_commercial_fields()
         children = partners.filtered(lambda partner: partner.commercial_partner_id != partner)
         if dependent and children:
-            for company in self.env["res.company"].sudo().search([]) - self.env.company:
+            others = self.env["res.company"].sudo().search([("id", "!=", self.env.company.id)])
+            for company in others:
                 groups = {}
                 for partner in children.with_company(company):
                     values = partner.commercial_partner_id._update_fields_values(dependent)
