@@ -1,3 +1,8 @@
+import itertools
+import time
+
+from rapidfuzz import fuzz
+
 from odoo import api, fields, models
 
 from ..lib import matching, names
@@ -23,6 +28,11 @@ IDENTITY_KEY_FIELDS = (
     "identity_zip5",
     "identity_distinctive",
 )
+#: A word spelt like this many accounts' (or variants') words finds no candidates by itself.
+COMMON_WORD_HITS = 40
+#: Words found common, per database: (when seeded, words), skipped by later searches.
+_COMMON_WORDS = {}
+_COMMON_WORDS_MAX = 20000
 
 
 class ResPartner(models.Model):
@@ -119,7 +129,7 @@ class ResPartner(models.Model):
 
         Exact branches look up the normalised name, the variant table, the
         acronym, the domain, the phone and the phonetic key; ``fuzzy`` adds the
-        trigram-similarity branches on names and variants (for misspellings).
+        accounts and variants spelt alike (:meth:`_identity_misspelt_ids`).
         Every branch is an index lookup: nothing scans every account.
         """
         branches, params = [], {"limit": limit}
@@ -137,18 +147,6 @@ class ResPartner(models.Model):
                 "(SELECT id FROM res_partner WHERE identity_acronym = %(acronym)s AND active"
                 " LIMIT %(limit)s)"
             )
-            if fuzzy and keys.significant:
-                params["distinctive"] = " ".join(keys.significant)
-                branches.append(
-                    "(SELECT id FROM res_partner WHERE identity_distinctive %% %(distinctive)s"
-                    " AND active ORDER BY similarity(identity_distinctive, %(distinctive)s) DESC"
-                    " LIMIT %(limit)s)"
-                )
-                branches.append(
-                    "(SELECT partner_id FROM res_partner_alias WHERE distinctive %% %(distinctive)s"
-                    " AND active ORDER BY similarity(distinctive, %(distinctive)s) DESC"
-                    " LIMIT %(limit)s)"
-                )
         domains = {keys.website_domain, keys.email_domain} - {None}
         for column, value in (
             ("identity_phone", keys.phone),
@@ -165,18 +163,121 @@ class ResPartner(models.Model):
         if not branches:
             return []
         self.flush_model(IDENTITY_KEY_FIELDS)
-        self.env["res.partner.alias"].flush_model(["name_norm", "active", "partner_id"])
-        if not fuzzy:
-            self.env.cr.execute(" UNION ".join(branches), params)
-            return [row[0] for row in self.env.cr.fetchall()]
-        # The planner prices trigram GIN scans high and may scan a small variant
-        # table row by row, computing similarity on every row: forbid that for
-        # this one query, then restore the session's settings.
-        self.env.cr.execute(
-            "SET LOCAL pg_trgm.similarity_threshold = 0.4; SET LOCAL enable_seqscan = off"
+        self.env["res.partner.alias"].flush_model(
+            ["name_norm", "distinctive", "active", "partner_id"]
         )
         self.env.cr.execute(" UNION ".join(branches), params)
         found = [row[0] for row in self.env.cr.fetchall()]
+        if fuzzy and keys.name_norm and keys.significant:
+            found += [pid for pid in self._identity_misspelt_ids(keys, limit) if pid not in found]
+        return found
+
+    @api.model
+    def _identity_common_words(self):
+        """This database's common distinctive words (a per-process memo, refreshed hourly).
+
+        Seeded with the words written exactly the same in more than
+        :data:`COMMON_WORD_HITS` account names or variants (one aggregate over
+        the stored keys); :meth:`_identity_misspelt_ids` adds the words it
+        finds common through spelling.
+        """
+        dbname = self.env.cr.dbname
+        seeded, words = _COMMON_WORDS.get(dbname, (0.0, None))
+        if words is None or time.monotonic() - seeded > 3600:
+            self.env.cr.execute(
+                """SELECT word FROM (
+                       SELECT unnest(string_to_array(identity_distinctive, ' ')) AS word
+                         FROM res_partner WHERE identity_distinctive IS NOT NULL AND active
+                   ) names GROUP BY word HAVING count(*) > %(cap)s
+                   UNION
+                   SELECT word FROM (
+                       SELECT unnest(string_to_array(distinctive, ' ')) AS word
+                         FROM res_partner_alias WHERE distinctive IS NOT NULL AND active
+                   ) variants GROUP BY word HAVING count(*) > %(cap)s""",
+                {"cap": COMMON_WORD_HITS},
+            )
+            words = {row[0] for row in self.env.cr.fetchall()}
+            _COMMON_WORDS[dbname] = (time.monotonic(), words)
+        return words
+
+    @api.model
+    def _identity_misspelt_ids(self, keys, limit):
+        """Accounts whose distinctive words are spelt like the lead's, best first.
+
+        Each distinctive word of the lead looks up the accounts and variants
+        holding a word spelt like it (pg_trgm word similarity, trigram GIN
+        indexes). A word spelt like more than :data:`COMMON_WORD_HITS` of them
+        ("controls") says little by itself: its hits are dropped and the word
+        is remembered as common for this database, so later leads skip its
+        search. Without hits, names spelling two of the words alike are
+        looked up (a pair of common words is rare). The hits are ranked by the
+        similarity of the whole distinctive name. Only when every word is
+        common and no pair finds anything is the whole name searched by
+        trigram similarity (slower: all its trigrams are looked up). A lead
+        whose rare words match nothing is a new company: nothing is returned.
+        """
+        self.flush_model(["identity_distinctive", "active"])
+        self.env["res.partner.alias"].flush_model(["distinctive", "active", "partner_id"])
+        distinctive = " ".join(keys.significant)
+        common = self._identity_common_words()
+        words = [word for word in dict.fromkeys(keys.significant) if len(word) >= 3]
+        # The planner prices trigram GIN scans high and may scan a small variant
+        # table row by row: forbid that for these queries, then restore it.
+        self.env.cr.execute(
+            "SET LOCAL pg_trgm.word_similarity_threshold = 0.6; "
+            "SET LOCAL pg_trgm.similarity_threshold = 0.4; SET LOCAL enable_seqscan = off"
+        )
+        hits = {}
+
+        def search(group):
+            """Record the names spelling every word of ``group`` alike; False if too many."""
+            params = {f"w{index}": word for index, word in enumerate(group)}
+            params["cap"] = COMMON_WORD_HITS + 1
+            on_alias = " AND ".join(
+                f"%({name})s <%% distinctive" for name in params if name != "cap"
+            )
+            on_partner = " AND ".join(
+                f"%({name})s <%% identity_distinctive" for name in params if name != "cap"
+            )
+            self.env.cr.execute(
+                f"(SELECT 'p', id, identity_distinctive FROM res_partner"
+                f"  WHERE {on_partner} AND active LIMIT %(cap)s)"
+                f" UNION ALL (SELECT 'a', partner_id, distinctive FROM res_partner_alias"
+                f"  WHERE {on_alias} AND active LIMIT %(cap)s)",
+                params,
+            )
+            rows = self.env.cr.fetchall()
+            by_source = max(sum(row[0] == "p" for row in rows), sum(row[0] == "a" for row in rows))
+            if by_source > COMMON_WORD_HITS:
+                return False
+            for _source, partner_id, text in rows:
+                similarity = fuzz.token_sort_ratio(distinctive, text or "")
+                hits[partner_id] = max(similarity, hits.get(partner_id, 0))
+            return True
+
+        rare = []
+        for word in words:
+            if word in common:
+                continue
+            if search((word,)):
+                rare.append(word)
+            elif len(common) < _COMMON_WORDS_MAX:
+                common.add(word)
+        if not hits and len(words) > 1:
+            # Names spelling two of the words alike are few, even common words.
+            for pair in itertools.pairwise(words[:4]):
+                search(pair)
+        if not hits and not rare:
+            self.env.cr.execute(
+                "(SELECT id FROM res_partner WHERE identity_distinctive %% %(d)s AND active"
+                " ORDER BY similarity(identity_distinctive, %(d)s) DESC LIMIT %(limit)s)"
+                " UNION (SELECT partner_id FROM res_partner_alias WHERE distinctive %% %(d)s"
+                " AND active ORDER BY similarity(distinctive, %(d)s) DESC LIMIT %(limit)s)",
+                {"d": distinctive, "limit": limit},
+            )
+            found = [row[0] for row in self.env.cr.fetchall()]
+        else:
+            found = sorted(hits, key=lambda pid: (-hits[pid], pid))[: limit * 2]
         self.env.cr.execute("SET LOCAL enable_seqscan TO DEFAULT")
         return found
 

@@ -5,6 +5,7 @@ import psycopg2
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
+from ..lib import names
 from .common import RefineryCase
 
 
@@ -224,6 +225,32 @@ class TestIdentity(RefineryCase):
         self.assertEqual(
             self.env["res.partner.alias"].search([("name", "=", "Big Blue")]).source, "import"
         )
+
+    def test_misspellings_are_found_through_rare_words_common_words_are_skipped(self):
+        Partner = self.env["res.partner"]
+        Partner.create(
+            [{"name": f"Zeta{index} Torquemetrics", "is_company": True} for index in range(45)]
+        )
+        harbor = Partner.create({"name": "Harborvale Torquemetrics", "is_company": True})
+        common = Partner._identity_common_words()
+        self.addCleanup(common.discard, "torquemetrics")
+        keys = names.identity_keys(name="Harbrvale Torquemetrics")
+        found = Partner._identity_misspelt_ids(keys, limit=15)
+        self.assertEqual(found[0], harbor.id, "the rare word finds its account first")
+        self.assertLessEqual(len(found), 30)
+        self.assertIn("torquemetrics", common, "45 accounts share it: remembered as common")
+        self.assertIs(Partner._identity_common_words(), common, "one memo per database")
+        # Only common words: the whole name is searched instead.
+        keys = names.identity_keys(name="Torquemetrix")
+        self.assertTrue(Partner._identity_misspelt_ids(keys, limit=15))
+        ranked = Partner._identity_rank(names.identity_keys(name="Harbrvale Torquemetrics"))
+        self.assertEqual(ranked[0]["partner_id"], harbor.id)
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(
+            "EXPLAIN SELECT id FROM res_partner WHERE %s <%% identity_distinctive", ["harbrvale"]
+        )
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("res_partner_identity_distinctive_trgm_idx", plan)
 
     def test_candidate_query_uses_the_indexes(self):
         self.env.flush_all()
