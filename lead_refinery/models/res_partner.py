@@ -30,9 +30,10 @@ IDENTITY_KEY_FIELDS = (
 )
 #: A word spelt like this many accounts' (or variants') words finds no candidates by itself.
 COMMON_WORD_HITS = 40
-#: Words found common, per database: (when seeded, words), skipped by later searches.
+#: Words found common, per database (see ``_identity_common_words``), skipped by later searches.
 _COMMON_WORDS = {}
 _COMMON_WORDS_MAX = 20000
+_COMMON_WORDS_CHECK = 30
 
 
 class ResPartner(models.Model):
@@ -174,30 +175,39 @@ class ResPartner(models.Model):
 
     @api.model
     def _identity_common_words(self):
-        """This database's common distinctive words (a per-process memo, refreshed hourly).
+        """This database's common distinctive words (a per-process memo).
 
         Seeded with the words written exactly the same in more than
         :data:`COMMON_WORD_HITS` account names or variants (one aggregate over
         the stored keys); :meth:`_identity_misspelt_ids` adds the words it
-        finds common through spelling.
+        finds common through spelling. Seeded again after an hour, or as soon
+        as the partner table has grown by a fifth (a large import), checked
+        at most every :data:`_COMMON_WORDS_CHECK` seconds.
         """
         dbname = self.env.cr.dbname
-        seeded, words = _COMMON_WORDS.get(dbname, (0.0, None))
-        if words is None or time.monotonic() - seeded > 3600:
-            self.env.cr.execute(
-                """SELECT word FROM (
-                       SELECT unnest(string_to_array(identity_distinctive, ' ')) AS word
-                         FROM res_partner WHERE identity_distinctive IS NOT NULL AND active
-                   ) names GROUP BY word HAVING count(*) > %(cap)s
-                   UNION
-                   SELECT word FROM (
-                       SELECT unnest(string_to_array(distinctive, ' ')) AS word
-                         FROM res_partner_alias WHERE distinctive IS NOT NULL AND active
-                   ) variants GROUP BY word HAVING count(*) > %(cap)s""",
-                {"cap": COMMON_WORD_HITS},
-            )
-            words = {row[0] for row in self.env.cr.fetchall()}
-            _COMMON_WORDS[dbname] = (time.monotonic(), words)
+        memo = _COMMON_WORDS.get(dbname)
+        now = time.monotonic()
+        if memo and now - memo["checked"] < _COMMON_WORDS_CHECK:
+            return memo["words"]
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM res_partner")
+        top = self.env.cr.fetchone()[0]
+        if memo and now - memo["seeded"] < 3600 and top <= memo["top"] * 1.2 + 100:
+            memo["checked"] = now
+            return memo["words"]
+        self.env.cr.execute(
+            """SELECT word FROM (
+                   SELECT unnest(string_to_array(identity_distinctive, ' ')) AS word
+                     FROM res_partner WHERE identity_distinctive IS NOT NULL AND active
+               ) names GROUP BY word HAVING count(*) > %(cap)s
+               UNION
+               SELECT word FROM (
+                   SELECT unnest(string_to_array(distinctive, ' ')) AS word
+                     FROM res_partner_alias WHERE distinctive IS NOT NULL AND active
+               ) variants GROUP BY word HAVING count(*) > %(cap)s""",
+            {"cap": COMMON_WORD_HITS},
+        )
+        words = {row[0] for row in self.env.cr.fetchall()}
+        _COMMON_WORDS[dbname] = {"words": words, "seeded": now, "checked": now, "top": top}
         return words
 
     @api.model
