@@ -219,8 +219,8 @@ class ResPartner(models.Model):
         indexes). A word spelt like more than :data:`COMMON_WORD_HITS` of them
         ("controls") says little by itself: its hits are dropped and the word
         is remembered as common for this database, so later leads skip its
-        search. Without hits, names spelling two of the words alike are
-        looked up (a pair of common words is rare). The hits are ranked by the
+        search. Without hits, names spelling two adjacent common words alike
+        are looked up (a pair of common words is rare). The hits are ranked by the
         similarity of the whole distinctive name. Only when every word is
         common and no pair finds anything is the whole name searched by
         trigram similarity (slower: all its trigrams are looked up). A lead
@@ -274,9 +274,11 @@ class ResPartner(models.Model):
             elif len(common) < _COMMON_WORDS_MAX:
                 common.add(word)
         if not hits and len(words) > 1:
-            # Names spelling two of the words alike are few, even common words.
+            # Names spelling two common words alike are few. (A rare word that
+            # found nothing alone finds nothing in a pair either.)
             for pair in itertools.pairwise(words[:4]):
-                search(pair)
+                if not set(pair) & set(rare):
+                    search(pair)
         if not hits and not rare:
             self.env.cr.execute(
                 "(SELECT id FROM res_partner WHERE identity_distinctive %% %(d)s AND active"
