@@ -240,6 +240,9 @@ class TestIdentity(RefineryCase):
         self.assertLessEqual(len(found), 30)
         self.assertIn("torquemetrics", common, "45 accounts share it: remembered as common")
         self.assertIs(Partner._identity_common_words(), common, "one memo per database")
+        # A rare word spelt like no name: a new company, not a whole-name search.
+        keys = names.identity_keys(name="Qwyzzlebrook Torquemetrics")
+        self.assertEqual(Partner._identity_misspelt_ids(keys, limit=15), [])
         # Only common words: the whole name is searched instead.
         keys = names.identity_keys(name="Torquemetrix")
         self.assertTrue(Partner._identity_misspelt_ids(keys, limit=15))
