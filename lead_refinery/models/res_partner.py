@@ -4,6 +4,7 @@ import time
 from rapidfuzz import fuzz
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..lib import matching, names
 
@@ -34,6 +35,31 @@ COMMON_WORD_HITS = 40
 _COMMON_WORDS = {}
 _COMMON_WORDS_MAX = 20000
 _COMMON_WORDS_CHECK = 30
+
+
+def matching_trigram_index(cr, table, column):
+    """The trigram GIN index matching searches ``table.column`` with.
+
+    Without GIN's pending list (``fastupdate = off``): new accounts go into
+    the index at once, so a bulk import does not leave every later search to
+    scan a long unsorted list until autovacuum merges it (several times the
+    search time at 100k accounts). Accounts are written far less often than
+    they are searched.
+    """
+    index = f"{table}_{column}_trgm_idx"
+    cr.execute(
+        SQL(
+            "CREATE INDEX IF NOT EXISTS %s ON %s USING gin (%s gin_trgm_ops) "
+            "WITH (fastupdate = off) WHERE %s IS NOT NULL",
+            SQL.identifier(index),
+            SQL.identifier(table),
+            SQL.identifier(column),
+            SQL.identifier(column),
+        )
+    )
+    # Existing installations: switch the option, merge what is pending.
+    cr.execute(SQL("ALTER INDEX %s SET (fastupdate = off)", SQL.identifier(index)))
+    cr.execute(SQL("SELECT gin_clean_pending_list(%s::regclass)", index))
 
 
 class ResPartner(models.Model):
@@ -76,14 +102,8 @@ class ResPartner(models.Model):
 
     def init(self):
         result = super().init()
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS res_partner_identity_name_norm_trgm_idx ON res_partner "
-            "USING gin (identity_name_norm gin_trgm_ops) WHERE identity_name_norm IS NOT NULL"
-        )
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS res_partner_identity_distinctive_trgm_idx ON res_partner "
-            "USING gin (identity_distinctive gin_trgm_ops) WHERE identity_distinctive IS NOT NULL"
-        )
+        matching_trigram_index(self.env.cr, "res_partner", "identity_name_norm")
+        matching_trigram_index(self.env.cr, "res_partner", "identity_distinctive")
         return result
 
     @api.depends(*IDENTITY_SOURCE_FIELDS, "is_company")

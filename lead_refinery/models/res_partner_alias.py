@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..lib import names
+from .res_partner import matching_trigram_index
 
 ALIAS_KINDS = [
     ("abbreviation", "Abbreviation"),
@@ -57,11 +58,7 @@ class ResPartnerAlias(models.Model):
 
     def init(self):
         """A trigram index on the normalised variant (pg_trgm is created by the pre-init hook)."""
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS res_partner_alias_distinctive_trgm_idx "
-            "ON res_partner_alias USING gin (distinctive gin_trgm_ops) "
-            "WHERE distinctive IS NOT NULL"
-        )
+        matching_trigram_index(self.env.cr, "res_partner_alias", "distinctive")
 
     @api.depends("name")
     def _compute_name_norm(self):

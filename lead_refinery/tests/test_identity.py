@@ -256,6 +256,20 @@ class TestIdentity(RefineryCase):
         self.assertIn("res_partner_identity_distinctive_trgm_idx", plan)
 
     def test_candidate_query_uses_the_indexes(self):
+        self.env.cr.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN %s",
+            [
+                (
+                    "res_partner_identity_name_norm_trgm_idx",
+                    "res_partner_identity_distinctive_trgm_idx",
+                    "res_partner_alias_distinctive_trgm_idx",
+                )
+            ],
+        )
+        options = dict(self.env.cr.fetchall())
+        self.assertEqual(len(options), 3)
+        for name, values in options.items():
+            self.assertIn("fastupdate=off", values or [], f"{name}: no pending list to scan")
         self.env.flush_all()
         self.env.cr.execute("SET LOCAL enable_seqscan = off")
         self.env.cr.execute("SET LOCAL pg_trgm.similarity_threshold = 0.35")
