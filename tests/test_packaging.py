@@ -1,6 +1,7 @@
+import re
 import zipfile
 
-from _support import run
+from _support import REPO, run
 
 
 def test_wheel_installs_the_addon_into_odoo_addons(venv_python, tmp_path):
@@ -35,3 +36,11 @@ def test_wheel_installs_the_addon_into_odoo_addons(venv_python, tmp_path):
         assert expected in names
     for dependency in ("rapidfuzz", "jellyfish", "phonenumbers", "cleanco"):
         assert f"Requires-Dist: {dependency}" in requirements
+
+
+def test_every_odoo_test_module_is_imported_for_odoos_runner():
+    """Odoo's own runner (odoo-bin --test-tags) only sees test modules tests/__init__ imports."""
+    tests = REPO / "lead_refinery" / "tests"
+    imported = set(re.findall(r"^from \. import (\w+)$", (tests / "__init__.py").read_text(), re.M))
+    on_disk = {path.stem for path in tests.glob("test_*.py")}
+    assert on_disk <= imported, f"not imported: {sorted(on_disk - imported)}"

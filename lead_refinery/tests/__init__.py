@@ -11,3 +11,8 @@ from . import test_followup_calendar
 from . import test_followup_plan
 from . import test_followup_recycle
 from . import test_followup_concurrency
+from . import test_intake
+from . import test_intake_api
+from . import test_routing
+from . import test_routing_followup
+from . import test_routing_tools
