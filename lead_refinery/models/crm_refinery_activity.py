@@ -27,7 +27,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize
 
-from ..lib import aggregation, ladder, names
+from ..lib import aggregation, ladder
 
 CHANNELS = [
     ("import", "File import"),
@@ -216,7 +216,7 @@ class CrmRefineryActivity(models.Model):
 
     @api.model
     def _refinery_lookups(self):
-        """A memo of intake's reference lookups, for one batch (see :class:`_Lookups`)."""
+        """A memo of intake's reference lookups, for one intake run (see :class:`_Lookups`)."""
         return _Lookups(self.env)
 
     @api.model
@@ -349,11 +349,8 @@ class CrmRefineryActivity(models.Model):
         lookups = lookups or self._refinery_lookups()
         Partner = self.env["res.partner"].sudo().with_context(**QUIET)
         accounts = [self._refinery_resolve_account(payload, lookups) for payload in payloads]
-        emails = [(payload.get("email") or "").strip().lower() for payload in payloads]
         # Contacts are found on Odoo's normalised email, the same for any case or "Name <...>".
-        emails = [
-            (email_normalize(email, strict=False) or email) if email else "" for email in emails
-        ]
+        emails = [_email_key(payload.get("email")) for payload in payloads]
         known = (
             Partner.search(
                 [
@@ -376,9 +373,7 @@ class CrmRefineryActivity(models.Model):
                 contacts.append(Partner.browse(payload.get("contact_id") or []))
                 continue
             key = (email, account.id or None)
-            contact = by_email.get(key) if email else None
-            if contact is None and email and key in new_keys:
-                contact = new_keys[key]
+            contact = (by_email.get(key) or new_keys.get(key)) if email else None
             if contact is None and email and not account:
                 contact = next(
                     (slot for (mail, _id), slot in new_keys.items() if mail == email), None
@@ -415,15 +410,17 @@ class CrmRefineryActivity(models.Model):
         country = lookups.country(payload.get("country_code"))
         account, keys = Partner, None
         if payload.get("company_name") or payload.get("email") or payload.get("website"):
-            keys = names.identity_keys(
-                name=payload.get("company_name"),
-                email=payload.get("email"),
-                website=payload.get("website"),
-                phone=payload.get("phone"),
-                zip=payload.get("zip"),
-                city=payload.get("city"),
-                state=payload.get("state_code"),
-                country_code=country.code or "US",
+            keys = Partner._identity_keys_of(
+                {
+                    "name": payload.get("company_name"),
+                    "email": payload.get("email"),
+                    "website": payload.get("website"),
+                    "phone": payload.get("phone"),
+                    "zip": payload.get("zip"),
+                    "city": payload.get("city"),
+                    "state": payload.get("state_code"),
+                    "country": country.code,
+                }
             )
             account = Partner.browse(lookups.match(keys))
         if not account and payload.get("company_name"):
@@ -471,9 +468,8 @@ class CrmRefineryActivity(models.Model):
         profiles = self._refinery_profiles(pairs, now)
         leads = {}
         for activity in self:  # an activity's own open lead (an inbound lead) comes first
-            lead = activity.lead_id
-            if lead and lead.active and lead.refinery_stage_code not in ladder.FINAL_CODES:
-                leads.setdefault(_pair(activity), lead)
+            if _is_open(activity.lead_id):
+                leads.setdefault(_pair(activity), activity.lead_id)
         missing = [pair for pair in pairs if pair not in leads]
         leads.update(Lead._refinery_open_interest_leads(missing))
         # A pair whose counted activities already feed an open lead keeps that lead,
@@ -481,10 +477,9 @@ class CrmRefineryActivity(models.Model):
         fed = self.browse(
             [line[0] for pair in pairs if pair not in leads for line in profiles[pair].by_activity]
         )
-        for activity in fed.filtered("lead_id"):
-            lead = activity.lead_id
-            if lead.active and lead.refinery_stage_code not in ladder.FINAL_CODES:
-                leads.setdefault(_pair(activity), lead)
+        for activity in fed:
+            if _is_open(activity.lead_id):
+                leads.setdefault(_pair(activity), activity.lead_id)
         decisions, to_create = {}, []
         for pair in pairs:
             lead = leads.get(pair, Lead)
@@ -567,11 +562,7 @@ class CrmRefineryActivity(models.Model):
         }
         windows = [kind.window_days for kind in lib_types.values()]
         wanted = set(pairs)
-        categories = {category_id for _account, category_id in pairs}
-        domain = [
-            ("account_id", "in", sorted({account_id for account_id, _category in pairs})),
-            ("category_id", "in", [category_id or False for category_id in categories]),
-        ]
+        domain = _pairs_domain(pairs, "account_id", "category_id")
         if windows and None not in windows:
             domain.append(("occurred_at", ">=", now - timedelta(days=max(windows))))
         rows = self.sudo().search_fetch(
@@ -689,6 +680,24 @@ class _Lookups:
 
 def _pair(activity):
     return (activity.account_id.id, activity.category_id.id or None)
+
+
+def _pairs_domain(pairs, account_field, category_field):
+    """A domain covering ``(account_id, category_id or None)`` pairs (and more: filter after)."""
+    categories = {category_id or False for _account, category_id in pairs}
+    return [
+        (account_field, "in", sorted({account_id for account_id, _category in pairs})),
+        (category_field, "in", list(categories)),
+    ]
+
+
+def _is_open(lead):
+    return bool(lead) and lead.active and lead.refinery_stage_code not in ladder.FINAL_CODES
+
+
+def _email_key(email):
+    email = (email or "").strip().lower()
+    return (email_normalize(email, strict=False) or email) if email else ""
 
 
 class CrmRefineryIntakeReject(models.Model):
@@ -840,12 +849,7 @@ class CrmLead(models.Model):
         wanted = set(pairs)
         leads = self.sudo().search(
             [
-                ("refinery_account_id", "in", sorted({account for account, _category in pairs})),
-                (
-                    "refinery_category_id",
-                    "in",
-                    [category or False for category in {category for _a, category in pairs}],
-                ),
+                *_pairs_domain(pairs, "refinery_account_id", "refinery_category_id"),
                 ("refinery_stage_code", "not in", list(ladder.FINAL_CODES)),
             ],
             order="id",

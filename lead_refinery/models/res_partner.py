@@ -262,13 +262,9 @@ class ResPartner(models.Model):
         def search(group):
             """Record the names spelling every word of ``group`` alike; False if too many."""
             params = {f"w{index}": word for index, word in enumerate(group)}
+            on_alias = " AND ".join(f"%({name})s <%% distinctive" for name in params)
+            on_partner = " AND ".join(f"%({name})s <%% identity_distinctive" for name in params)
             params["cap"] = COMMON_WORD_HITS + 1
-            on_alias = " AND ".join(
-                f"%({name})s <%% distinctive" for name in params if name != "cap"
-            )
-            on_partner = " AND ".join(
-                f"%({name})s <%% identity_distinctive" for name in params if name != "cap"
-            )
             self.env.cr.execute(
                 f"(SELECT 'p', id, identity_distinctive FROM res_partner"
                 f"  WHERE {on_partner} AND active LIMIT %(cap)s)"
@@ -428,6 +424,20 @@ class ResPartner(models.Model):
         return partners
 
     @api.model
+    def _identity_keys_of(self, values):
+        """Identity keys of company data given as :meth:`refinery_match_accounts` takes it."""
+        return names.identity_keys(
+            name=values.get("name"),
+            email=values.get("email"),
+            website=values.get("website"),
+            phone=values.get("phone"),
+            zip=values.get("zip"),
+            city=values.get("city"),
+            state=values.get("state"),
+            country_code=values.get("country") or "US",
+        )
+
+    @api.model
     def _refinery_auto_match(self, keys):
         """The id of the account ``keys`` auto-link to, or False (intake's fast path)."""
         ranked = self._identity_rank(keys, limit=1)
@@ -444,18 +454,8 @@ class ResPartner(models.Model):
         and country (code). Returns up to ``limit`` dicts with partner_id, name,
         score (0-100), decision (auto / review / new), breakdown and reasons.
         """
-        keys = names.identity_keys(
-            name=values.get("name"),
-            email=values.get("email"),
-            website=values.get("website"),
-            phone=values.get("phone"),
-            zip=values.get("zip"),
-            city=values.get("city"),
-            state=values.get("state"),
-            country_code=values.get("country") or "US",
-        )
         thresholds = self.env.company._refinery_match_thresholds()
-        ranked = self._identity_rank(keys, limit=limit)
+        ranked = self._identity_rank(self._identity_keys_of(values), limit=limit)
         names_by_id = {
             partner.id: partner.display_name
             for partner in self.browse([r["partner_id"] for r in ranked])
