@@ -23,3 +23,4 @@ from . import crm_territory
 from . import crm_lead_routing
 from . import crm_refinery_activity
 from . import crm_refinery_api_key
+from . import crm_lead_tracking

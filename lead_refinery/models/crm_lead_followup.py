@@ -21,6 +21,7 @@ own writes. Contact plans start at the cron's next run, triggered at once.
 import logging
 import uuid
 import weakref
+from collections import defaultdict
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -408,8 +409,8 @@ class CrmLead(models.Model):
             return dict(values, sla_next_check=cache.now)
         return dict(values, sla_deadline=to_db(deadline), sla_next_check=to_db(check))
 
-    def _refinery_sla_store(self, cache, pending=None):
-        """Write ``pending`` flags and the schedule they lead to, in one write, if needed."""
+    def _refinery_sla_changes(self, cache, pending=None):
+        """``pending`` flags and the schedule they lead to: the values that differ from now."""
         self.ensure_one()
         values = dict(pending or {}, **self._refinery_sla_values(cache, pending))
         changed = {}
@@ -419,14 +420,28 @@ class CrmLead(models.Model):
                 current = current.id
             if current != value:
                 changed[name] = value
+        return changed
+
+    def _refinery_sla_store(self, cache, pending=None):
+        """Write ``pending`` flags and the schedule they lead to, in one write, if needed."""
+        changed = self._refinery_sla_changes(cache, pending)
         if changed:
             self.sudo().write(changed)
 
     def _refinery_sla_refresh(self, cache=None):
-        """Store the policy, deadline and next check of the leads (only what changed)."""
+        """Store the policy, deadline and next check of the leads (only what changed).
+
+        Leads given the same values share one write: a batch of leads handed
+        to the same reps at the same time mostly gets the same deadlines.
+        """
         cache = cache or SlaCache.current(self.env)
+        groups = defaultdict(list)
         for lead in self:
-            lead._refinery_sla_store(cache)
+            changed = lead._refinery_sla_changes(cache)
+            if changed:
+                groups[tuple(sorted(changed.items()))].append(lead.id)
+        for values, lead_ids in groups.items():
+            self.browse(lead_ids).sudo().write(dict(values))
 
     @api.model
     def _refinery_sla_refresh_running(self, policies=None):
@@ -503,7 +518,8 @@ class CrmLead(models.Model):
         planless = owned.filtered(lambda lead: not lead.contact_plan_id)
         if planless:
             planless._refinery_sla_restart_clock(cache, contact_plan_pending=True)
-        (owned - planless)._refinery_sla_restart_clock(cache)
+        if owned - planless:
+            (owned - planless)._refinery_sla_restart_clock(cache)
         for lead in owned.filtered(lambda lead: lead.user_id and lead.contact_plan_id):
             owner = lead.user_id
             steps = lead.activity_ids.filtered(

@@ -102,6 +102,12 @@ class RoundRobin:
                 )
         return self._members[territory.id]
 
+    def prefetch(self, territory_ids):
+        """Read the members of these territories, their reps and their leaves in a few queries."""
+        members = self.env["crm.territory"].browse(territory_ids).member_ids
+        members.user_id.mapped("share")
+        self.leaves(members.user_id)
+
     def leaves(self, users):
         missing = [uid for uid in users.ids if uid not in self._leaves]
         if missing:
@@ -315,14 +321,23 @@ class CrmLead(models.Model):
 
     def _refinery_route_decide(self, round_robin, on_date=None):
         """Decide (without writing) the owner of each lead: ``{lead id: RouteOutcome}``."""
-        outcomes = {}
         Territory = self.env["crm.territory"]
+        decisions = {}
         for lead in self:
-            company = lead.company_id or self.env.company
-            engine = Territory._refinery_engine(company)
-            decision = engine.route(lead._refinery_route_facts(), on_date or round_robin.today)
-            outcomes[lead.id] = lead._refinery_route_resolve(decision, round_robin)
-        return outcomes
+            engine = Territory._refinery_engine(lead.company_id or self.env.company)
+            decisions[lead.id] = engine.route(
+                lead._refinery_route_facts(), on_date or round_robin.today
+            )
+        round_robin.prefetch(
+            {
+                decision.territory_id
+                for decision in decisions.values()
+                if decision.owner and decision.owner[0] == "team" and decision.territory_id
+            }
+        )
+        return {
+            lead.id: lead._refinery_route_resolve(decisions[lead.id], round_robin) for lead in self
+        }
 
     def _refinery_route_resolve(self, decision, round_robin, grade=None):
         """Turn an engine decision into a rep, team or partner (round-robin in team territories)."""
@@ -433,30 +448,33 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         Lead = self.sudo().with_context(mail_auto_subscribe_no_notify=True)
         groups = {}
-        reasons = defaultdict(list)
+        reasons = {}
+        teams = {}
         logs = []
         for lead in self:
             outcome = outcomes[lead.id]
             decision = outcome.decision
-            # Two writes per lead, each shared by many leads: the owner, then the route.
-            owner = {}
-            if outcome.user_id:
-                owner["user_id"] = outcome.user_id
-                if outcome.team_id:
-                    owner["team_id"] = outcome.team_id
-            elif outcome.partner_id and lead.refinery_partner_id.id != outcome.partner_id:
-                owner.update(self._refinery_partner_values(lead, outcome.partner_id, now))
-            route = {
+            # One write per lead, shared by the leads given the same owner and route.
+            values = {
                 "refinery_territory_id": decision.territory_id or False,
                 "refinery_routed_date": now,
                 "refinery_route_state": "routed" if outcome.routed else "unroutable",
                 "refinery_unroutable_reason": outcome.unroutable_reason or False,
             }
-            for values in (owner, route) if owner else (route,):
-                groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(lead.id)
-            reasons[self._refinery_route_reason(outcome)].append(lead.id)
+            if outcome.user_id:
+                values["user_id"] = outcome.user_id
+                values["team_id"] = outcome.team_id or lead._refinery_user_team(
+                    outcome.user_id, teams
+                )
+            elif outcome.partner_id and lead.refinery_partner_id.id != outcome.partner_id:
+                values.update(self._refinery_partner_values(lead, outcome.partner_id, now))
+            groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(lead.id)
+            reasons[lead.id] = self._refinery_route_reason(outcome)
             logs.append(lead._refinery_route_log_values(outcome, trigger, now))
-        for reason, lead_ids in reasons.items():
+        by_reason = defaultdict(list)
+        for lead_id, reason in reasons.items():
+            by_reason[reason].append(lead_id)
+        for reason, lead_ids in by_reason.items():
             Lead.browse(lead_ids)._track_set_log_message(reason)
         for values, lead_ids in groups.values():
             leads = Lead.browse(lead_ids)
@@ -467,7 +485,7 @@ class CrmLead(models.Model):
             leads.write(values)
             if values.get("refinery_partner_id"):
                 for lead in leads:
-                    lead._refinery_notify_partner(lead._refinery_route_reason(outcomes[lead.id]))
+                    lead._refinery_notify_partner(reasons[lead.id])
         if trigger == "create":
             # Odoo does not track changes of records created in the same
             # transaction: say in the chatter who got the new lead and why.
@@ -475,6 +493,26 @@ class CrmLead(models.Model):
                 {lead.id: self._refinery_route_chatter_line(outcomes[lead.id]) for lead in self}
             )
         self.env["crm.lead.routing"].sudo().create(logs)
+
+    def _refinery_user_team(self, user_id, memo):
+        """The team Odoo's ``_compute_team_id`` gives the lead for a new salesperson.
+
+        Written along with the salesperson, so that Odoo does not search the
+        default team lead by lead; ``memo`` keeps one search per user and type.
+        """
+        self.ensure_one()
+        team = self.team_id
+        if team and user_id in (team.member_ids | team.user_id).ids:
+            return team.id
+        key = (user_id, self.type)
+        if key not in memo:
+            use = "use_leads" if self.type == "lead" else "use_opportunities"
+            memo[key] = (
+                self.env["crm.team"]
+                ._get_default_team_id(user_id=user_id, domain=[(use, "=", True)])
+                .id
+            )
+        return memo[key]
 
     @api.model
     def _refinery_route_chatter_line(self, outcome):

@@ -16,3 +16,4 @@ from . import test_intake_api
 from . import test_routing
 from . import test_routing_followup
 from . import test_routing_tools
+from . import test_tracking

@@ -1,0 +1,118 @@
+"""Tracking messages of many leads created in one insert.
+
+Odoo writes each lead's tracking message with its own ``mail.message``
+create (``_message_track`` calls ``_message_log`` lead by lead), about 6 ms
+per lead. Routing, realignment or a mass edit of the salesperson on
+thousands of leads would spend most of its time there. Here, during one
+tracking pass, the messages without a subtype (a plain log with tracking
+values) are collected and created together. Messages with a subtype (stage,
+won, lost, restored) still go through ``message_post`` and its notifications.
+"""
+
+from collections import defaultdict
+
+from markupsafe import escape
+
+from odoo import Command, models
+from odoo.tools.mail import generate_tracking_message_id
+
+_LOGS = "lead_refinery.tracking_logs"
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    def _message_track(self, fields_iter, initial_values_dict):
+        data = self.env.cr.precommit.data
+        if len(self) < 2 or _LOGS in data:
+            return super()._message_track(fields_iter, initial_values_dict)
+        data[_LOGS] = logs = []
+        try:
+            tracking = super()._message_track(fields_iter, initial_values_dict)
+        finally:
+            data.pop(_LOGS, None)
+        self._refinery_create_tracking_logs(logs)
+        return tracking
+
+    def _message_log(
+        self,
+        *,
+        body="",
+        subject=False,
+        author_id=None,
+        email_from=None,
+        message_type="notification",
+        partner_ids=False,
+        attachment_ids=False,
+        tracking_value_ids=False,
+    ):
+        logs = self.env.cr.precommit.data.get(_LOGS)
+        plain = not (subject or email_from or partner_ids or attachment_ids)
+        creates = all(
+            len(command) == 3 and command[0] == Command.CREATE
+            for command in tracking_value_ids or ()
+        )
+        if (
+            logs is None
+            or not (tracking_value_ids and creates and plain)
+            or message_type != "notification"
+        ):
+            return super()._message_log(
+                body=body,
+                subject=subject,
+                author_id=author_id,
+                email_from=email_from,
+                message_type=message_type,
+                partner_ids=partner_ids,
+                attachment_ids=attachment_ids,
+                tracking_value_ids=tracking_value_ids,
+            )
+        self.ensure_one()
+        logs.append((self.id, body, author_id, tracking_value_ids))
+        return self.env["mail.message"]
+
+    def _refinery_create_tracking_logs(self, logs):
+        """Create the collected tracking logs: the values ``_message_log_batch`` gives each one."""
+        by_author = defaultdict(list)
+        for lead_id, body, author_id, tracking_value_ids in logs:
+            by_author[author_id].append((lead_id, body, tracking_value_ids))
+        note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        messages = self.env["mail.message"]
+        for author_id, items in by_author.items():
+            author_id, email_from = self._message_compute_author(
+                author_id, None, raise_on_email=False
+            )
+            base = {
+                "author_id": author_id,
+                "email_from": email_from,
+                "model": self._name,
+                "record_alias_domain_id": False,
+                "record_company_id": False,
+                "record_name": False,
+                "message_type": "notification",
+                "is_internal": True,
+                "subtype_id": note,
+                "email_add_signature": False,
+                "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
+            }
+            created = self.sudo()._message_create(
+                [
+                    dict(
+                        base,
+                        res_id=lead_id,
+                        body=escape(body or ""),
+                        message_id=generate_tracking_message_id("message-notify"),
+                    )
+                    for lead_id, body, _tracking in items
+                ]
+            )
+            # mail.message creates each message's tracking values on its own: one create here.
+            self.env["mail.tracking.value"].sudo().create(
+                [
+                    dict(command[2], mail_message_id=message.id)
+                    for message, (_lead, _body, commands) in zip(created, items, strict=True)
+                    for command in commands
+                ]
+            )
+            messages |= created
+        return messages

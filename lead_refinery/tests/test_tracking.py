@@ -1,0 +1,123 @@
+import unittest
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from odoo.addons.mail.models.mail_message import Message
+
+from .common import RefineryCase
+
+
+@tagged("post_install", "-at_install")
+class TestBatchedTracking(RefineryCase):
+    """Tracking logs of many leads are created together, and read as Odoo's own do."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # No "you have been assigned" notifications: only the tracking messages are counted.
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context, tracking_disable=False, mail_auto_subscribe_no_notify=True
+            )
+        )
+        cls.Lead = cls.env["crm.lead"]
+        cls.leads = cls.Lead.create(
+            [{"name": f"Tracked lead {i}", "type": "lead", "user_id": cls.rep.id} for i in range(4)]
+        )
+        cls.single = cls.Lead.create(
+            {"name": "Tracked alone", "type": "lead", "user_id": cls.rep.id}
+        )
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()  # records created in this transaction are tracked after it
+
+    def _new_messages(self, leads, since):
+        return self.env["mail.message"].search(
+            [("model", "=", "crm.lead"), ("res_id", "in", leads.ids), ("id", ">", since)],
+            order="res_id, id",
+        )
+
+    def _last_message_id(self):
+        return self.env["mail.message"].search([], order="id desc", limit=1).id
+
+    def _summary(self, message):
+        return {
+            "author": message.author_id,
+            "email_from": message.email_from,
+            "reply_to": message.reply_to,
+            "subtype": message.subtype_id,
+            "message_type": message.message_type,
+            "is_internal": message.is_internal,
+            "record_name": message.record_name,
+            "tracking": [
+                (value.field_id.name, value.old_value_integer, value.new_value_integer)
+                for value in message.sudo().tracking_value_ids
+            ],
+        }
+
+    def test_mass_owner_change_is_one_insert_with_each_leads_values(self):
+        since = self._last_message_id()
+        for index, lead in enumerate(self.leads):
+            lead._track_set_log_message(f"Reason {index}")
+        self.single._track_set_log_message("Reason alone")
+        (self.leads | self.single).write({"user_id": self.rep2.id})
+        creates = []
+        original = Message.create
+
+        def counting_create(model, values_list):
+            creates.append(len(values_list) if isinstance(values_list, list) else 1)
+            return original(model, values_list)
+
+        with patch.object(Message, "create", counting_create):
+            self._flush_tracking()
+        self.assertEqual(creates, [5], "one create for the five tracking messages")
+        messages = self._new_messages(self.leads | self.single, since)
+        self.assertEqual(len(messages), 5)
+        self.assertEqual(
+            [message.body for message in messages],
+            [f"<p>Reason {i}</p>" for i in range(4)] + ["<p>Reason alone</p>"],
+        )
+        # The same message as Odoo's own one-by-one log (a single lead takes Odoo's path).
+        self.single.write({"user_id": self.rep.id})
+        self._flush_tracking()
+        reference = self._new_messages(self.single, messages[-1].id)
+        self.assertEqual(len(reference), 1)
+        expected = self._summary(reference)
+        expected["tracking"] = [("user_id", self.rep.id, self.rep2.id)]
+        for message in messages:
+            self.assertEqual(self._summary(message), expected)
+            self.assertTrue(message.message_id)
+        self.assertEqual(len(set(messages.mapped("message_id"))), 5)
+
+    def test_changes_with_a_subtype_still_post_and_notify(self):
+        won = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        since = self._last_message_id()
+        self.leads[:2].write({"stage_id": won.id})
+        self.leads[2:].write({"user_id": self.rep2.id})
+        self._flush_tracking()
+        messages = self._new_messages(self.leads, since)
+        self.assertEqual(len(messages), 4)
+        won_subtype = self.env.ref("crm.mt_lead_won")
+        note = self.env.ref("mail.mt_note")
+        by_lead = {message.res_id: message for message in messages}
+        for lead in self.leads[:2]:
+            self.assertEqual(by_lead[lead.id].subtype_id, won_subtype)
+            self.assertEqual(by_lead[lead.id].message_type, "notification")
+        for lead in self.leads[2:]:
+            self.assertEqual(by_lead[lead.id].subtype_id, note)
+            self.assertEqual(by_lead[lead.id].sudo().tracking_value_ids.field_id.name, "user_id")
+
+    def test_a_failing_log_keeps_nothing_half_done(self):
+        self.leads.write({"user_id": self.rep2.id})
+        # Not self.assertRaises: its savepoint would run the pre-commit hooks before the patch.
+        with (
+            patch.object(Message, "create", side_effect=RuntimeError("disk full")),
+            unittest.TestCase.assertRaises(self, RuntimeError),
+        ):
+            self._flush_tracking()
+        # The collector is gone: the next tracking pass logs normally.
+        self.assertNotIn("lead_refinery.tracking_logs", self.env.cr.precommit.data)
+        since = self._last_message_id()
+        self.leads.write({"user_id": self.rep.id})
+        self._flush_tracking()
+        self.assertEqual(len(self._new_messages(self.leads, since)), 4)
