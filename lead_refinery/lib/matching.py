@@ -12,7 +12,12 @@ How the score is built (0-100):
   (92), a valid phone number (90), the same normalised name (90), an acronym
   written as one ("IBM" for "International Business Machines", 70), a close
   spelling of the same distinctive words (45-75, +6 when they also sound
-  alike), anything looser (at most 30).
+  alike), anything looser (at most 30). A *slip* counts as the same name
+  (90): the same two or more distinctive words in the same order but one,
+  and that one (six letters or more) differs by a single typed letter
+  (doubled, dropped, swapped or wrong) or sounds the same within two edits
+  ("Prockter & Gamble"). Raising the auto-link threshold above 90 sends
+  slips to review.
 * **Corroboration**: half of a second, independent anchor; the same ZIP
   (+20) or the same city and state (+20), or only the same state (+5).
 * **Guards** (precision first): names whose distinctive words differ
@@ -27,6 +32,9 @@ How the score is built (0-100):
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
+
+from . import names
 
 T_AUTO = 90.0
 T_REVIEW = 60.0
@@ -38,6 +46,8 @@ NAME_EXACT = 90.0
 ACRONYM = 70.0
 CONTAINED = 60.0
 SAME_DISTINCTIVE = 65.0
+SLIP = NAME_EXACT
+SLIP_MIN_LENGTH = 6
 LOOSE_CAP = 30.0
 CONFLICT_MARGIN = 5.0
 CONFLICT_CAP = T_AUTO - CONFLICT_MARGIN
@@ -98,6 +108,41 @@ def _contains(lead, account):
     return tuple(lead.significant[: len(wanted)]) == tuple(wanted)
 
 
+def one_slip(lead, account):
+    """``(lead word, account word)`` when the names differ by one slip in one word.
+
+    The names have the same two or more words in the same order but one pair:
+    first their distinctive words are compared, then all their words (a slip
+    in "Manufacturing" or "Systems"), in which case they must share a
+    distinctive word. Both words of the pair have at least
+    ``SLIP_MIN_LENGTH`` letters and differ by one edit (a letter doubled,
+    dropped, swapped or mistyped), or by two edits when they sound the same.
+    A different word ("Airlines" / "Express", "Motors" / "Mills"), an extra
+    word or a short word ("Sonos" / "Sonus") is never a slip.
+    """
+    slip = _slip(lead.significant, account.significant)
+    if slip is None and set(lead.significant) & set(account.significant):
+        slip = _slip(lead.tokens, account.tokens)
+    return slip
+
+
+def _slip(words, account_words):
+    if len(words) < 2 or len(words) != len(account_words):
+        return None
+    differ = [i for i, (a, b) in enumerate(zip(words, account_words, strict=True)) if a != b]
+    if len(differ) != 1:
+        return None
+    word, account_word = words[differ[0]], account_words[differ[0]]
+    if min(len(word), len(account_word)) < SLIP_MIN_LENGTH:
+        return None
+    distance = DamerauLevenshtein.distance(word, account_word)
+    if distance == 1 or (
+        distance == 2 and names.phonetic_code(word) == names.phonetic_code(account_word)
+    ):
+        return word, account_word
+    return None
+
+
 def _weak_name(keys):
     compact = keys.name_norm.replace(" ", "")
     return len(compact) <= 2 or not keys.significant
@@ -116,6 +161,11 @@ def _name_anchor(lead, account, breakdown, reasons):
     if lead.name_norm == account.name_norm:
         reasons.append(f"same name once normalised ({lead.name_norm})")
         return NAME_EXACT
+    slip = one_slip(lead, account) if similarity >= 0.85 else None
+    if slip:
+        breakdown["slip"] = 100.0
+        reasons.append(f"the same name but for a slip: '{slip[0]}' for '{slip[1]}'")
+        return SLIP
     if similarity >= 0.85 and agreement >= 0.8:
         anchor = 50.0 + (similarity - 0.85) / 0.15 * 40.0
         if lead.phonetic_codes and lead.phonetic_codes == account.phonetic_codes:

@@ -213,7 +213,8 @@ def is_acronym_like(raw):
     return head.isupper() or any(char.isdigit() for char in head) or "&" in head
 
 
-def _phonetic_code(word):
+def phonetic_code(word):
+    """Metaphone code of one word; the word itself when it is not alphabetic."""
     if not word.isalpha():
         return word
     try:
@@ -224,7 +225,7 @@ def _phonetic_code(word):
 
 def phonetic_codes(normalized):
     """Metaphone codes of the significant words ("prockter gamble" -> ["PRKTR", "KMBL"])."""
-    return [_phonetic_code(word) for word in significant_tokens(normalized)]
+    return [phonetic_code(word) for word in significant_tokens(normalized)]
 
 
 def phonetic_key(normalized):

@@ -90,7 +90,7 @@ class TestIdentity(RefineryCase):
         self.assertEqual(lead.refinery_account_id, self.mmm)
 
     def test_weak_evidence_goes_to_review_and_new_companies_stay_new(self):
-        typo = self._identity_lead(partner_name="Prockter and Gamble", email_from="x@gmail.com")
+        typo = self._identity_lead(partner_name="Prockter and Gambel", email_from="x@gmail.com")
         self.assertEqual(typo.refinery_match_state, "review")
         self.assertFalse(typo.refinery_account_id)
         self.assertIn(self.pg, typo.refinery_match_ids.partner_id)
@@ -100,6 +100,14 @@ class TestIdentity(RefineryCase):
         )
         self.assertEqual(new.refinery_match_state, "new")
         self.assertFalse(new.refinery_match_ids)
+
+    def test_one_slip_in_a_distinctive_word_links(self):
+        lead = self._identity_lead(partner_name="Prockter and Gamble", email_from="x@gmail.com")
+        self.assertEqual(lead.refinery_account_id, self.pg)
+        best = lead._refinery_match_candidates()[0]
+        self.assertEqual(best["partner_id"], self.pg.id)
+        self.assertEqual(best["breakdown"]["slip"], 100.0)
+        self.assertTrue(any("slip" in reason for reason in best["reasons"]))
 
     def test_conflicting_name_and_domain_is_sent_to_review(self):
         lead = self._identity_lead(partner_name="Procter and Gamble", email_from="someone@ibm.com")
@@ -123,25 +131,25 @@ class TestIdentity(RefineryCase):
             self.assertFalse(lead.refinery_account_id, repr(name[:20]))
 
     def test_review_accept_links_and_teaches_the_table(self):
-        lead = self._identity_lead(partner_name="Prockter and Gamble", email_from="x@gmail.com")
+        lead = self._identity_lead(partner_name="Prockter and Gambel", email_from="x@gmail.com")
         match = lead.refinery_match_ids.filtered(lambda match: match.partner_id == self.pg)
         match.with_user(self.manager).action_accept()
         self.assertEqual(lead.refinery_account_id, self.pg)
         alias = self.env["res.partner.alias"].search(
             [("partner_id", "=", self.pg.id), ("source", "=", "learned")]
         )
-        self.assertEqual(alias.name, "Prockter and Gamble")
-        again = self._identity_lead(partner_name="Prockter & Gamble", email_from="y@gmail.com")
+        self.assertEqual(alias.name, "Prockter and Gambel")
+        again = self._identity_lead(partner_name="Prockter & Gambel", email_from="y@gmail.com")
         self.assertEqual(
             again.refinery_account_id, self.pg, "the learned variant now links directly"
         )
 
     def test_review_reject_is_remembered(self):
-        lead = self._identity_lead(partner_name="Prockter and Gamble", email_from="x@gmail.com")
+        lead = self._identity_lead(partner_name="Prockter and Gambel", email_from="x@gmail.com")
         lead.refinery_match_ids.with_user(self.manager).action_reject()
         lead.action_refinery_match()
         self.assertFalse(lead.refinery_match_ids.filtered(lambda match: match.state == "pending"))
-        other = self._identity_lead(partner_name="Prockter and Gamble", email_from="q@gmail.com")
+        other = self._identity_lead(partner_name="Prockter and Gambel", email_from="q@gmail.com")
         self.assertNotIn(self.pg, other.refinery_match_ids.partner_id)
 
     def test_duplicates_of_the_same_account_are_offered_for_merge(self):

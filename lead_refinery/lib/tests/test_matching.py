@@ -29,9 +29,59 @@ def test_same_name_links_and_explains():
 
 
 def test_misspelling_needs_corroboration():
-    assert decision(K(name="Prockter and Gamble"), PG) == "review"
-    assert decision(K(name="Prockter and Gamble", zip="45202-1234"), PG) == "auto"
-    assert decision(K(name="Prockter and Gamble", city="Cincinnati", state="OH"), PG) == "auto"
+    assert decision(K(name="Prockter and Gambel"), PG) == "review"
+    assert decision(K(name="Prockter and Gambel", zip="45202-1234"), PG) == "auto"
+    assert decision(K(name="Prockter and Gambel", city="Cincinnati", state="OH"), PG) == "auto"
+
+
+@pytest.mark.parametrize(
+    ("lead", "slip"),
+    [
+        ("Prockter and Gamble", ("prockter", "procter")),  # a letter too many
+        ("Procter & Gambel", ("gambel", "gamble")),  # two letters swapped
+        ("Prcter and Gamble", ("prcter", "procter")),  # a letter dropped
+        ("Proctor and Gamble", ("proctor", "procter")),  # a letter mistyped
+        ("Prokter and Gamble", ("prokter", "procter")),  # sounds the same, two edits
+    ],
+)
+def test_one_slip_in_one_distinctive_word_links(lead, slip):
+    result = matching.score_candidate(K(name=lead), PG)
+    assert matching.one_slip(K(name=lead), PG) == slip
+    assert matching.decide(result) == "auto"
+    assert result.breakdown["slip"] == 100.0
+    # A company that wants every misspelling reviewed raises its auto-link threshold.
+    assert matching.decide(result, t_auto=95.0) == "review"
+
+
+@pytest.mark.parametrize(
+    ("lead", "account", "slip"),
+    [
+        ("EXC Maanufacturing", "EXC Manufacturing Ltd.", ("maanufacturing", "manufacturing")),
+        ("BG Proudcts", "BG Products Inc.", ("proudcts", "products")),
+        ("Nash Disribution", "Nash Distribution Co.", ("disribution", "distribution")),
+    ],
+)
+def test_one_slip_in_a_generic_word_links_when_the_distinctive_words_agree(lead, account, slip):
+    assert matching.one_slip(K(name=lead), K(name=account)) == slip
+    assert decision(K(name=lead), K(name=account)) == "auto"
+
+
+@pytest.mark.parametrize(
+    ("lead", "account"),
+    [
+        ("Prockter and Gambel", "Procter and Gamble"),  # two words misspelt
+        ("Acme Systems", "Acme Solutions"),  # another generic word, not a slip
+        ("Global Systesm", "Global Systems"),  # no distinctive word to agree on
+        ("Honeywel", "Honeywell"),  # one distinctive word only
+        ("Sonus Acoustics", "Sonos Acoustics"),  # a short word: often another company
+        ("Procter and Rumble", "Procter and Gamble"),  # two edits that do not sound the same
+        ("Procter and Gamble Europe", "Procter and Gamble"),  # a word more
+        ("Gamble and Procter", "Procter and Gamble"),  # another order
+    ],
+)
+def test_what_is_not_a_slip(lead, account):
+    assert matching.one_slip(K(name=lead), K(name=account)) is None
+    assert decision(K(name=lead), K(name=account)) != "auto"
 
 
 def test_acronym_with_domain_or_city():
