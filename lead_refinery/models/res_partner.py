@@ -35,6 +35,8 @@ COMMON_WORD_HITS = 40
 _COMMON_WORDS = {}
 _COMMON_WORDS_MAX = 20000
 _COMMON_WORDS_CHECK = 30
+#: Names starting with a lead's short first word: scored only up to this many.
+PREFIX_HITS = 200
 
 
 def matching_trigram_index(cr, table, column):
@@ -60,6 +62,24 @@ def matching_trigram_index(cr, table, column):
     # Existing installations: switch the option, merge what is pending.
     cr.execute(SQL("ALTER INDEX %s SET (fastupdate = off)", SQL.identifier(index)))
     cr.execute(SQL("SELECT gin_clean_pending_list(%s::regclass)", index))
+
+
+def matching_words_index(cr, table, column):
+    """A GIN index on the words of ``table.column``, for exact word lookups (``@>``).
+
+    Looking up a word written exactly as the lead writes it reads one posting
+    list; the trigram search reads one per trigram of the word and rechecks
+    every name sharing them, so it runs only for words found nowhere as written.
+    """
+    cr.execute(
+        SQL(
+            "CREATE INDEX IF NOT EXISTS %s ON %s USING gin ((string_to_array(%s, ' '))) "
+            "WITH (fastupdate = off)",
+            SQL.identifier(f"{table}_{column}_words_idx"),
+            SQL.identifier(table),
+            SQL.identifier(column),
+        )
+    )
 
 
 class ResPartner(models.Model):
@@ -104,6 +124,7 @@ class ResPartner(models.Model):
         result = super().init()
         matching_trigram_index(self.env.cr, "res_partner", "identity_name_norm")
         matching_trigram_index(self.env.cr, "res_partner", "identity_distinctive")
+        matching_words_index(self.env.cr, "res_partner", "identity_distinctive")
         return result
 
     @api.depends(*IDENTITY_SOURCE_FIELDS, "is_company")
@@ -260,41 +281,60 @@ class ResPartner(models.Model):
         hits = {}
 
         def search(group):
-            """Record the names spelling every word of ``group`` alike; False if too many."""
+            """Record the names holding every word of ``group``: found any, or None if too many.
+
+            Words written exactly so first (one posting list per word); when
+            no name holds them as written, names spelling them alike.
+            """
             params = {f"w{index}": word for index, word in enumerate(group)}
             on_alias = " AND ".join(f"%({name})s <%% distinctive" for name in params)
             on_partner = " AND ".join(f"%({name})s <%% identity_distinctive" for name in params)
             params["cap"] = COMMON_WORD_HITS + 1
+            params["words"] = list(group)
             self.env.cr.execute(
-                f"(SELECT 'p', id, identity_distinctive FROM res_partner"
-                f"  WHERE {on_partner} AND active LIMIT %(cap)s)"
-                f" UNION ALL (SELECT 'a', partner_id, distinctive FROM res_partner_alias"
-                f"  WHERE {on_alias} AND active LIMIT %(cap)s)",
+                "(SELECT 'p', id, identity_distinctive FROM res_partner"
+                "  WHERE string_to_array(identity_distinctive, ' ') @> %(words)s::text[]"
+                "  AND active LIMIT %(cap)s)"
+                " UNION ALL (SELECT 'a', partner_id, distinctive FROM res_partner_alias"
+                "  WHERE string_to_array(distinctive, ' ') @> %(words)s::text[]"
+                "  AND active LIMIT %(cap)s)",
                 params,
             )
             rows = self.env.cr.fetchall()
+            if not rows:
+                self.env.cr.execute(
+                    f"(SELECT 'p', id, identity_distinctive FROM res_partner"
+                    f"  WHERE {on_partner} AND active LIMIT %(cap)s)"
+                    f" UNION ALL (SELECT 'a', partner_id, distinctive FROM res_partner_alias"
+                    f"  WHERE {on_alias} AND active LIMIT %(cap)s)",
+                    params,
+                )
+                rows = self.env.cr.fetchall()
             by_source = max(sum(row[0] == "p" for row in rows), sum(row[0] == "a" for row in rows))
             if by_source > COMMON_WORD_HITS:
-                return False
+                return None
             for _source, partner_id, text in rows:
                 similarity = fuzz.token_sort_ratio(distinctive, text or "")
                 hits[partner_id] = max(similarity, hits.get(partner_id, 0))
-            return True
+            return bool(rows)
 
         rare = []
         for word in words:
             if word in common:
                 continue
-            if search((word,)):
+            if search((word,)) is not None:
                 rare.append(word)
             elif len(common) < _COMMON_WORDS_MAX:
                 common.add(word)
         if not hits and len(words) > 1:
-            # Names spelling two common words alike are few. (A rare word that
-            # found nothing alone finds nothing in a pair either.)
+            # Names holding two common words are few: the first pair that finds
+            # some is enough. (A rare word that found nothing alone finds
+            # nothing in a pair either.)
             for pair in itertools.pairwise(words[:4]):
-                if not set(pair) & set(rare):
-                    search(pair)
+                if not set(pair) & set(rare) and search(pair):
+                    break
+        if not hits and not rare:
+            self._identity_prefix_hits(keys, distinctive, hits)
         if not hits and not rare:
             self.env.cr.execute(
                 "(SELECT id FROM res_partner WHERE identity_distinctive %% %(d)s AND active"
@@ -308,6 +348,30 @@ class ResPartner(models.Model):
             found = sorted(hits, key=lambda pid: (-hits[pid], pid))[: limit * 2]
         self.env.cr.execute("SET LOCAL enable_seqscan TO DEFAULT")
         return found
+
+    @api.model
+    def _identity_prefix_hits(self, keys, distinctive, hits):
+        """Names starting with the lead's short first word ("WG", "RD"), when few enough.
+
+        Such a word is too short for the trigram search; with common words
+        after it ("WG Health Care") it is still the most selective part of the
+        name. A btree range scan on the normalised name (the database sorts
+        in C order) reads those names only.
+        """
+        head = keys.name_norm.split(" ", 1)[0] if keys.name_norm else ""
+        if not 0 < len(head) < 3:
+            return
+        pattern = head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %"
+        self.env.cr.execute(
+            "SELECT id, identity_distinctive FROM res_partner"
+            " WHERE identity_name_norm LIKE %s AND active LIMIT %s",
+            [pattern, PREFIX_HITS + 1],
+        )
+        rows = self.env.cr.fetchall()
+        if len(rows) > PREFIX_HITS:
+            return
+        for partner_id, text in rows:
+            hits[partner_id] = max(fuzz.token_sort_ratio(distinctive, text or ""), 0)
 
     @api.model
     def _identity_rank(self, keys, exclude_ids=(), limit=5):

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..lib import names
-from .res_partner import matching_trigram_index
+from .res_partner import matching_trigram_index, matching_words_index
 
 ALIAS_KINDS = [
     ("abbreviation", "Abbreviation"),
@@ -57,8 +57,9 @@ class ResPartnerAlias(models.Model):
     ]
 
     def init(self):
-        """A trigram index on the normalised variant (pg_trgm is created by the pre-init hook)."""
+        """Trigram and word indexes on the variant (pg_trgm is created by the pre-init hook)."""
         matching_trigram_index(self.env.cr, "res_partner_alias", "distinctive")
+        matching_words_index(self.env.cr, "res_partner_alias", "distinctive")
 
     @api.depends("name")
     def _compute_name_norm(self):

@@ -1,4 +1,5 @@
 import base64
+from unittest.mock import patch
 
 import psycopg2
 
@@ -262,6 +263,52 @@ class TestIdentity(RefineryCase):
         )
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
         self.assertIn("res_partner_identity_distinctive_trgm_idx", plan)
+
+    def test_words_as_written_first_then_short_first_words_by_prefix(self):
+        Partner = self.env["res.partner"]
+        Partner.create(
+            [{"name": f"Zeta{index} Torquemetrics", "is_company": True} for index in range(45)]
+        )
+        harbor = Partner.create({"name": "Harborvale Torquemetrics", "is_company": True})
+        qx = Partner.create({"name": "QX Torquemetrics", "is_company": True})
+        common = Partner._identity_common_words()
+        self.addCleanup(common.discard, "torquemetrics")
+        self.addCleanup(common.discard, "torquemetriks")
+        # "harborvale" as written: one lookup in the words index, no trigram search.
+        queries = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            queries.append(str(query))
+            return execute(cr, query, params, log_exceptions)
+
+        keys = names.identity_keys(name="Harborvale Torquemetrics")
+        with patch.object(type(self.env.cr), "execute", spy):
+            found = Partner._identity_misspelt_ids(keys, limit=15)
+        self.assertEqual(found[0], harbor.id)
+        lookups = [query for query in queries if "UNION ALL" in query]
+        self.assertEqual(len(lookups), 2, "one lookup per word")
+        self.assertTrue(all("@>" in query and "<%" not in query for query in lookups))
+        self.assertIn("torquemetrics", common, "46 names hold it as written: common")
+        # A short first word before common words only: names starting with it.
+        keys = names.identity_keys(name="QX Torquemetriks")
+        queries.clear()
+        with patch.object(type(self.env.cr), "execute", spy):
+            self.assertEqual(Partner._identity_misspelt_ids(keys, limit=15)[0], qx.id)
+        self.assertFalse(
+            [query for query in queries if "ORDER BY similarity" in query],
+            "no whole-name trigram search",
+        )
+        self.assertEqual(Partner._identity_rank(keys)[0]["partner_id"], qx.id)
+        self.env.flush_all()
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(
+            "EXPLAIN SELECT id FROM res_partner"
+            " WHERE string_to_array(identity_distinctive, ' ') @> %s::text[]",
+            [["harborvale"]],
+        )
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.assertIn("res_partner_identity_distinctive_words_idx", plan)
 
     def test_candidate_query_uses_the_indexes(self):
         self.env.cr.execute(
