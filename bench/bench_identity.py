@@ -29,6 +29,9 @@ from identity_dataset import KINDS, build_dataset
 from odoo_env import environment, fresh_database, percentile
 from rapidfuzz import fuzz, process
 
+from odoo import sql_db
+from odoo.tools import SQL
+
 from lead_refinery.lib import demodata, matching, names
 
 QUIET = {
@@ -179,6 +182,20 @@ def accuracy(env, us):
     return records
 
 
+def vacuum_analyze(env, tables):
+    """What autovacuum does after a bulk load: statistics, visibility map, hint bits.
+
+    Without it the first searches after the load pay for setting the hint
+    bits of the new rows and visit every heap page the indexes point at;
+    the benchmark measures the steady state a user meets instead.
+    """
+    env.cr.commit()
+    with sql_db.db_connect(env.cr.dbname).cursor() as cr:
+        cr._cnx.autocommit = True  # VACUUM cannot run inside a transaction
+        for table in tables:
+            cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
+
+
 def grow(env, target, us, seed=11):
     Partner = env["res.partner"]
     current = Partner.search_count([("is_company", "=", True)])
@@ -208,8 +225,7 @@ def grow(env, target, us, seed=11):
         for text, kind in account.variants[:2]
     ]
     load_accounts(env, accounts, aliases, us)
-    env.cr.execute("ANALYZE res_partner")
-    env.cr.execute("ANALYZE res_partner_alias")
+    vacuum_analyze(env, ("res_partner", "res_partner_alias"))
     total_aliases = env["res.partner.alias"].search_count([])
     print(
         f"\n   loaded {missing:,} accounts in {time.perf_counter() - started:.0f} s "
