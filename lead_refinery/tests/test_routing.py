@@ -224,6 +224,25 @@ class TestRoutingPrecedence(RoutingCase):
             with self.subTest(values=values), self.assertRaises(ValidationError):
                 self.env["crm.territory.rule"].create({"territory_id": territory.id, **values})
 
+    def test_a_rep_owned_lead_gets_the_team_odoo_would_give_it(self):
+        rep = self.users["zip5"]
+        team = self.env["crm.team"].create(
+            {"name": "Boston desk", "use_leads": True, "member_ids": [Command.link(rep.id)]}
+        )
+        leads = self._route_lead("02134") | self._route_lead("02134")
+        self.assertEqual(leads.user_id, rep)
+        self.assertEqual(leads.team_id, team)
+        # The same as Odoo's own choice when the salesperson is set by hand.
+        by_hand = self._lead(zip="99999", user_id=False, team_id=False)
+        by_hand.user_id = rep
+        self.assertEqual(by_hand.team_id, team)
+        # A lead already in one of the rep's teams keeps it.
+        other = self.env["crm.team"].create(
+            {"name": "Key accounts", "use_leads": True, "member_ids": [Command.link(rep.id)]}
+        )
+        kept = self._route_lead("02134", team_id=other.id)
+        self.assertEqual((kept.user_id, kept.team_id), (rep, other))
+
     def test_explicit_owner_is_kept_unless_configured(self):
         lead = self._route_lead("02134", user_id=self.rep.id)
         self.assertEqual(lead.user_id, self.rep)
