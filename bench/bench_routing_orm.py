@@ -19,6 +19,12 @@ partner-owned). Then, in the same process and on the same leads:
    three members, and ``crm.team._action_assign_leads(force_quota=True,
    creation_delta_days=0)``.
 
+Between the runs the leads are reset to their state before routing (no
+owner, followers, messages or SLA clock), and the salespersons and teams
+routing gave are written again by plain ORM writes, one per owner and team:
+what writing the owners costs through Odoo's write with tracking and
+followers (and lead_refinery's SLA clock), whatever decides them.
+
 3. creation of 2,000 more leads with routing on create, against the same
    creation with routing switched off (``refinery_skip_route``).
 
@@ -154,6 +160,38 @@ def create_leads(env, rnd, zips, accounts, count, quiet=QUIET):
     return leads
 
 
+def reset(env, leads):
+    """The leads as they were before any routing: no owner, followers, messages or SLA clock."""
+    env.cr.execute(
+        "DELETE FROM mail_followers WHERE res_model = 'crm.lead' AND res_id = ANY(%s)", [leads.ids]
+    )
+    env.cr.execute(
+        "DELETE FROM mail_message WHERE model = 'crm.lead' AND res_id = ANY(%s)", [leads.ids]
+    )
+    env.cr.execute("DELETE FROM crm_lead_routing WHERE lead_id = ANY(%s)", [leads.ids])
+    env.cr.execute(
+        "UPDATE crm_lead SET sla_start = NULL, sla_deadline = NULL, sla_next_check = NULL, "
+        "sla_policy_id = NULL WHERE id = ANY(%s)",
+        [leads.ids],
+    )
+    unassign(env, leads)
+
+
+def run_plain_write(env, leads):
+    """The same owners written by plain ORM writes (one per owner and team), tracking on."""
+    owners = defaultdict(list)
+    for lead in env["crm.lead"].browse(leads.ids):
+        if lead.user_id:
+            owners[lead.user_id.id, lead.team_id.id].append(lead.id)
+    reset(env, leads)
+    Lead = env["crm.lead"].sudo().with_context(mail_auto_subscribe_no_notify=True)
+    began = time.perf_counter()
+    for (user_id, team_id), lead_ids in owners.items():
+        Lead.browse(lead_ids).write({"user_id": user_id, "team_id": team_id})
+    env.cr.commit()
+    return time.perf_counter() - began, sum(map(len, owners.values())), len(owners)
+
+
 def unassign(env, leads):
     env.cr.execute(
         "UPDATE crm_lead SET user_id = NULL, team_id = NULL, refinery_territory_id = NULL, "
@@ -275,6 +313,13 @@ def main():
             f"({len(leads) / elapsed:,.0f} leads/s; target <= 15 s), {owned:,} given an owner; "
             "decided by " + ", ".join(f"{k} {v:,}" for k, v in sorted(kinds.items()))
         )
+        plain, plain_leads, plain_writes = run_plain_write(env, leads)
+        print(
+            f"Plain ORM write of the same salespersons and teams ({plain_leads:,} leads, "
+            f"{plain_writes:,} writes, tracking and followers on, no routing): {plain:.2f} s; "
+            f"routing costs {elapsed / plain:.2f}x that"
+        )
+        reset(env, leads)
         core_elapsed, core_owned = run_core(env, leads, scfs, territory_of_scf)
         print(
             f"Odoo core _action_assign_leads ({N_CORE_TEAMS} teams, ZIP-prefix domains): "
