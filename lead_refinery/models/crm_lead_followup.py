@@ -468,6 +468,8 @@ class CrmLead(models.Model):
 
     def _refinery_sla_restart_clock(self, cache, **values):
         """A new owner (or a reopened lead): fresh first-response clock, flags cleared."""
+        if not self:
+            return
         self.sudo().write(
             {
                 "sla_start": cache.now,
@@ -518,8 +520,7 @@ class CrmLead(models.Model):
         planless = owned.filtered(lambda lead: not lead.contact_plan_id)
         if planless:
             planless._refinery_sla_restart_clock(cache, contact_plan_pending=True)
-        if owned - planless:
-            (owned - planless)._refinery_sla_restart_clock(cache)
+        (owned - planless)._refinery_sla_restart_clock(cache)
         for lead in owned.filtered(lambda lead: lead.user_id and lead.contact_plan_id):
             owner = lead.user_id
             steps = lead.activity_ids.filtered(

@@ -449,6 +449,7 @@ class CrmLead(models.Model):
         Lead = self.sudo().with_context(mail_auto_subscribe_no_notify=True)
         groups = {}
         reasons = {}
+        by_reason = defaultdict(list)
         teams = {}
         logs = []
         for lead in self:
@@ -470,10 +471,8 @@ class CrmLead(models.Model):
                 values.update(self._refinery_partner_values(lead, outcome.partner_id, now))
             groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(lead.id)
             reasons[lead.id] = self._refinery_route_reason(outcome)
+            by_reason[reasons[lead.id]].append(lead.id)
             logs.append(lead._refinery_route_log_values(outcome, trigger, now))
-        by_reason = defaultdict(list)
-        for lead_id, reason in reasons.items():
-            by_reason[reason].append(lead_id)
         for reason, lead_ids in by_reason.items():
             Lead.browse(lead_ids)._track_set_log_message(reason)
         for values, lead_ids in groups.values():

@@ -47,16 +47,16 @@ class CrmLead(models.Model):
         tracking_value_ids=False,
     ):
         logs = self.env.cr.precommit.data.get(_LOGS)
-        plain = not (subject or email_from or partner_ids or attachment_ids)
-        creates = all(
-            len(command) == 3 and command[0] == Command.CREATE
-            for command in tracking_value_ids or ()
+        collected = (
+            logs is not None
+            and tracking_value_ids
+            and message_type == "notification"
+            and not (subject or email_from or partner_ids or attachment_ids)
+            and all(
+                len(command) == 3 and command[0] == Command.CREATE for command in tracking_value_ids
+            )
         )
-        if (
-            logs is None
-            or not (tracking_value_ids and creates and plain)
-            or message_type != "notification"
-        ):
+        if not collected:
             return super()._message_log(
                 body=body,
                 subject=subject,
@@ -72,12 +72,15 @@ class CrmLead(models.Model):
         return self.env["mail.message"]
 
     def _refinery_create_tracking_logs(self, logs):
-        """Create the collected tracking logs: the values ``_message_log_batch`` gives each one."""
+        """Create the collected tracking logs: the values ``_message_log_batch`` gives each one.
+
+        Not ``_message_log_batch`` itself: it refuses tracking values for
+        several records, and gives every message of the batch one Message-ID.
+        """
         by_author = defaultdict(list)
         for lead_id, body, author_id, tracking_value_ids in logs:
             by_author[author_id].append((lead_id, body, tracking_value_ids))
         note = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        messages = self.env["mail.message"]
         for author_id, items in by_author.items():
             author_id, email_from = self._message_compute_author(
                 author_id, None, raise_on_email=False
@@ -114,5 +117,3 @@ class CrmLead(models.Model):
                     for command in commands
                 ]
             )
-            messages |= created
-        return messages

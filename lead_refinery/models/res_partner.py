@@ -256,16 +256,18 @@ class ResPartner(models.Model):
         """Accounts whose distinctive words are spelt like the lead's, best first.
 
         Each distinctive word of the lead looks up the accounts and variants
+        holding it as written (a GIN index on the words), or, when none does,
         holding a word spelt like it (pg_trgm word similarity, trigram GIN
-        indexes). A word spelt like more than :data:`COMMON_WORD_HITS` of them
+        indexes). A word held by more than :data:`COMMON_WORD_HITS` of them
         ("controls") says little by itself: its hits are dropped and the word
         is remembered as common for this database, so later leads skip its
-        search. Without hits, names spelling two adjacent common words alike
-        are looked up (a pair of common words is rare). The hits are ranked by the
-        similarity of the whole distinctive name. Only when every word is
-        common and no pair finds anything is the whole name searched by
-        trigram similarity (slower: all its trigrams are looked up). A lead
-        whose rare words match nothing is a new company: nothing is returned.
+        search. Without hits, adjacent pairs of common words are looked up the
+        same way until one finds names (a pair of common words is rare), then
+        names starting with a short first word (:meth:`_identity_prefix_hits`).
+        The hits are ranked by the similarity of the whole distinctive name.
+        Only when all that finds nothing is the whole name searched by trigram
+        similarity (slower: all its trigrams are looked up). A lead whose rare
+        words match nothing is a new company: nothing is returned.
         """
         self.flush_model(["identity_distinctive", "active"])
         self.env["res.partner.alias"].flush_model(["distinctive", "active", "partner_id"])
@@ -287,29 +289,24 @@ class ResPartner(models.Model):
             no name holds them as written, names spelling them alike.
             """
             params = {f"w{index}": word for index, word in enumerate(group)}
-            on_alias = " AND ".join(f"%({name})s <%% distinctive" for name in params)
-            on_partner = " AND ".join(f"%({name})s <%% identity_distinctive" for name in params)
-            params["cap"] = COMMON_WORD_HITS + 1
-            params["words"] = list(group)
-            self.env.cr.execute(
-                "(SELECT 'p', id, identity_distinctive FROM res_partner"
-                "  WHERE string_to_array(identity_distinctive, ' ') @> %(words)s::text[]"
-                "  AND active LIMIT %(cap)s)"
-                " UNION ALL (SELECT 'a', partner_id, distinctive FROM res_partner_alias"
-                "  WHERE string_to_array(distinctive, ' ') @> %(words)s::text[]"
-                "  AND active LIMIT %(cap)s)",
-                params,
-            )
-            rows = self.env.cr.fetchall()
-            if not rows:
+            params.update(cap=COMMON_WORD_HITS + 1, words=list(group))
+
+            def lookup(condition):
+                """Names and variants whose ``{column}`` meets ``condition``, up to the cap."""
                 self.env.cr.execute(
-                    f"(SELECT 'p', id, identity_distinctive FROM res_partner"
-                    f"  WHERE {on_partner} AND active LIMIT %(cap)s)"
-                    f" UNION ALL (SELECT 'a', partner_id, distinctive FROM res_partner_alias"
-                    f"  WHERE {on_alias} AND active LIMIT %(cap)s)",
+                    "(SELECT 'p', id, identity_distinctive FROM res_partner WHERE "
+                    + condition.format(column="identity_distinctive")
+                    + " AND active LIMIT %(cap)s) UNION ALL"
+                    " (SELECT 'a', partner_id, distinctive FROM res_partner_alias WHERE "
+                    + condition.format(column="distinctive")
+                    + " AND active LIMIT %(cap)s)",
                     params,
                 )
-                rows = self.env.cr.fetchall()
+                return self.env.cr.fetchall()
+
+            rows = lookup("string_to_array({column}, ' ') @> %(words)s::text[]") or lookup(
+                " AND ".join(f"%(w{index})s <%% {{column}}" for index in range(len(group)))
+            )
             by_source = max(sum(row[0] == "p" for row in rows), sum(row[0] == "a" for row in rows))
             if by_source > COMMON_WORD_HITS:
                 return None
@@ -371,16 +368,23 @@ class ResPartner(models.Model):
         if len(rows) > PREFIX_HITS:
             return
         for partner_id, text in rows:
-            hits[partner_id] = max(fuzz.token_sort_ratio(distinctive, text or ""), 0)
+            hits[partner_id] = fuzz.token_sort_ratio(distinctive, text or "")
 
     @api.model
     def _identity_rank(self, keys, exclude_ids=(), limit=5):
         """Score the indexed candidates of ``keys``; best first, as plain dicts."""
         t_auto = self.env.company.refinery_match_auto
-        ranked = self._identity_score(keys, set(exclude_ids), fuzzy=False)
-        if not ranked or ranked[0][1].score < t_auto:
-            # No sure link from exact keys: look for misspellings too.
-            ranked = self._identity_score(keys, set(exclude_ids), fuzzy=True)
+        excluded = set(exclude_ids)
+        candidate_ids = [
+            pid for pid in self._identity_candidate_ids(keys, fuzzy=False) if pid not in excluded
+        ]
+        ranked = self._identity_score(keys, candidate_ids)
+        if (not ranked or ranked[0][1].score < t_auto) and keys.name_norm and keys.significant:
+            # No sure link from exact keys: add the accounts spelt alike, score them all.
+            known = excluded.union(candidate_ids)
+            spelt = [pid for pid in self._identity_misspelt_ids(keys, 15) if pid not in known]
+            if spelt:
+                ranked = self._identity_score(keys, candidate_ids + spelt)
         return [
             {
                 "partner_id": account_id,
@@ -392,10 +396,9 @@ class ResPartner(models.Model):
         ]
 
     @api.model
-    def _identity_score(self, keys, excluded, fuzzy):
-        candidate_ids = tuple(
-            pid for pid in self._identity_candidate_ids(keys, fuzzy=fuzzy) if pid not in excluded
-        )
+    def _identity_score(self, keys, candidate_ids):
+        """Rank these candidate accounts for ``keys`` (:func:`lib.matching.rank_candidates`)."""
+        candidate_ids = tuple(candidate_ids)
         if not candidate_ids:
             return []
         # Plain SQL on the stored keys: no record cache, no re-parsing (hot path).
