@@ -1,4 +1,4 @@
-"""Tracking messages of many leads created in one insert.
+"""Chatter work of many leads done together: tracking messages and auto-subscriptions.
 
 Odoo writes each lead's tracking message with its own ``mail.message``
 create (``_message_track`` calls ``_message_log`` lead by lead), about 6 ms
@@ -7,9 +7,17 @@ thousands of leads would spend most of its time there. Here, during one
 tracking pass, the messages without a subtype (a plain log with tracking
 values) are collected and created together. Messages with a subtype (stage,
 won, lost, restored) still go through ``message_post`` and its notifications.
+
+Likewise, each ``write`` subscribes the new salesperson and the followers of
+the new team to the written leads (``_message_auto_subscribe``). A caller
+writing many small groups of leads (routing writes one group per owner and
+territory) can collect those subscriptions with
+:meth:`CrmLead._refinery_subscribe_together` and make them once per
+salesperson and once per team.
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 
 from markupsafe import escape
 
@@ -17,6 +25,7 @@ from odoo import Command, models
 from odoo.tools.mail import generate_tracking_message_id
 
 _LOGS = "lead_refinery.tracking_logs"
+_SUBSCRIPTIONS = "lead_refinery.subscriptions"
 
 
 class CrmLead(models.Model):
@@ -117,3 +126,47 @@ class CrmLead(models.Model):
                     for command in commands
                 ]
             )
+
+    # ------------------------------------------------------------------ followers
+
+    @contextmanager
+    def _refinery_subscribe_together(self):
+        """Inside: lead writes collect their auto-subscriptions; on leaving, they are made.
+
+        ``mail`` subscribes, for a write, the followers of the records its
+        relation fields point to (the team's followers, with the subtypes the
+        team propagates) and the new salesperson (default subtypes). Each
+        field's subscriptions depend on that field's value only, so the leads
+        given the same team, or the same salesperson, are subscribed in one
+        call. The relation fields go first: a salesperson who already follows
+        the team keeps the team's subtypes, as in a single call, where those
+        win. Each call runs in the environment of the write that asked for it
+        (user, context such as ``mail_auto_subscribe_no_notify``).
+        """
+        data = self.env.cr.precommit.data
+        if _SUBSCRIPTIONS in data:
+            yield
+            return
+        data[_SUBSCRIPTIONS] = collected = defaultdict(list)
+        try:
+            yield
+        finally:
+            data.pop(_SUBSCRIPTIONS, None)
+        relations = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
+        relation_fields = {name for names in relations.values() for name in names}
+        ordered = sorted(collected.items(), key=lambda item: item[0][1] not in relation_fields)
+        for (env, name, value), lead_ids in ordered:
+            env[self._name].browse(lead_ids)._message_auto_subscribe({name: value})
+
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
+        collected = self.env.cr.precommit.data.get(_SUBSCRIPTIONS)
+        if collected is None or followers_existing_policy != "skip":
+            return super()._message_auto_subscribe(
+                updated_values, followers_existing_policy=followers_existing_policy
+            )
+        relations = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
+        names = {name for names in relations.values() for name in names} | {"user_id"}
+        for name in names.intersection(updated_values):
+            if updated_values[name]:
+                collected[self.env, name, updated_values[name]].extend(self.ids)
+        return True

@@ -121,3 +121,85 @@ class TestBatchedTracking(RefineryCase):
         self.leads.write({"user_id": self.rep.id})
         self._flush_tracking()
         self.assertEqual(len(self._new_messages(self.leads, since)), 4)
+
+
+@tagged("post_install", "-at_install")
+class TestGroupedSubscriptions(RefineryCase):
+    """Auto-subscriptions of many small writes, made once per salesperson and per team."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context, tracking_disable=False, mail_auto_subscribe_no_notify=True
+            )
+        )
+        cls.Lead = cls.env["crm.lead"]
+        cls.teams = cls.env["crm.team"].create([{"name": "North"}, {"name": "South"}])
+        watcher = cls.env["res.partner"].create({"name": "Team watcher"})
+        # The watcher and rep2 follow North with "lead created" (propagated to its leads as
+        # "Opportunity created"); rep2 is also a salesperson below.
+        cls.teams[0].message_subscribe(
+            partner_ids=(watcher | cls.rep2.partner_id).ids,
+            subtype_ids=cls.env.ref("crm.mt_salesteam_lead").ids,
+        )
+        cls.owners = [
+            (cls.rep2, cls.teams[0], "0"),
+            (cls.rep2, cls.teams[0], "1"),
+            (cls.rep, cls.teams[0], "2"),
+            (cls.rep, cls.teams[1], "3"),
+            (cls.rep2, cls.teams[1], "1"),
+        ]
+
+    def _leads(self, name):
+        return self.Lead.create(
+            [
+                {"name": f"{name} {i}", "type": "lead", "user_id": False, "team_id": False}
+                for i in range(len(self.owners))
+            ]
+        )
+
+    def _write_each(self, leads):
+        for lead, (user, team, priority) in zip(leads, self.owners, strict=True):
+            lead.write({"user_id": user.id, "team_id": team.id, "priority": priority})
+
+    def _followers(self, lead):
+        return {
+            (follower.partner_id.id, frozenset(follower.subtype_ids.ids))
+            for follower in lead.message_follower_ids
+        }
+
+    def test_same_followers_as_one_write_each_in_fewer_calls(self):
+        reference = self._leads("One by one")
+        self._write_each(reference)
+        grouped = self._leads("Together")
+        calls = []
+        Followers = type(self.env["mail.followers"])
+        original = Followers._insert_followers
+
+        def counting(model, res_model, res_ids, *args, **kwargs):
+            calls.append(sorted(res_ids))
+            return original(model, res_model, res_ids, *args, **kwargs)
+
+        with patch.object(Followers, "_insert_followers", counting):
+            with self.Lead._refinery_subscribe_together():
+                self._write_each(grouped)
+                self.assertEqual(calls, [], "nothing subscribed inside the block")
+        # Two teams, then two salespersons: four calls for five writes.
+        self.assertEqual(len(calls), 4)
+        self.assertEqual(calls[0], sorted(grouped[:3].ids))
+        for mine, theirs in zip(grouped, reference, strict=True):
+            self.assertEqual(self._followers(mine), self._followers(theirs))
+        # rep2 follows North: on North's leads it keeps the team's subtype, as Odoo does.
+        propagated = self.env.ref("crm.mt_salesteam_lead").parent_id
+        rep2_on_north = grouped[0].message_follower_ids.filtered(
+            lambda follower: follower.partner_id == self.rep2.partner_id
+        )
+        self.assertEqual(rep2_on_north.subtype_ids, propagated)
+
+    def test_outside_the_block_writes_subscribe_at_once(self):
+        leads = self._leads("Plain")
+        leads[:1].write({"user_id": self.rep2.id})
+        self.assertIn(self.rep2.partner_id, leads[0].message_partner_ids)
+        self.assertNotIn("lead_refinery.subscriptions", self.env.cr.precommit.data)
