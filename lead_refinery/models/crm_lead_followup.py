@@ -555,8 +555,13 @@ class CrmLead(models.Model):
         deferred["plans"] = deferred["plans"] or plans
 
     @api.model
-    def _refinery_sla_run_deferred(self):
-        """The end-of-transaction pass: schedules, time to first touch, plan cron trigger."""
+    def _refinery_sla_run_deferred(self, flush=True):
+        """The end-of-transaction pass: schedules, time to first touch, plan cron trigger.
+
+        A bulk operation may run it early (``flush=False``), before its own
+        writes are flushed, so that each lead's schedule goes into the same
+        UPDATE as the rest of its changes. Later writes defer again.
+        """
         deferred = self.env.cr.precommit.data.pop(_DEFERRED, None)
         if not deferred:
             return
@@ -570,8 +575,9 @@ class CrmLead(models.Model):
             cron = self.env.ref("lead_refinery.ir_cron_sla_escalate", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
-        # Pre-commit hooks run after the transaction's flush: flush what we wrote.
-        self.env.flush_all()
+        if flush:
+            # Pre-commit hooks run after the transaction's flush: flush what we wrote.
+            self.env.flush_all()
 
     def _refinery_sla_touched(self, last_touches, cache):
         """A touch: first-touch metrics, a fresh follow-up period, incubating leads reopen."""

@@ -323,9 +323,12 @@ class CrmLead(models.Model):
         """Decide (without writing) the owner of each lead: ``{lead id: RouteOutcome}``."""
         Territory = self.env["crm.territory"]
         decisions = {}
+        engines = {}
         for lead in self:
-            engine = Territory._refinery_engine(lead.company_id or self.env.company)
-            decisions[lead.id] = engine.route(
+            company = lead.company_id or self.env.company
+            if company not in engines:
+                engines[company] = Territory._refinery_engine(company)
+            decisions[lead.id] = engines[company].route(
                 lead._refinery_route_facts(), on_date or round_robin.today
             )
         round_robin.prefetch(
@@ -452,6 +455,7 @@ class CrmLead(models.Model):
         by_reason = defaultdict(list)
         teams = {}
         logs = []
+        handed = defaultdict(list)
         for lead in self:
             outcome = outcomes[lead.id]
             decision = outcome.decision
@@ -475,16 +479,24 @@ class CrmLead(models.Model):
             logs.append(lead._refinery_route_log_values(outcome, trigger, now))
         for reason, lead_ids in by_reason.items():
             Lead.browse(lead_ids)._track_set_log_message(reason)
-        for values, lead_ids in groups.values():
-            leads = Lead.browse(lead_ids)
-            if "user_id" in values and round_robin is not None:
-                new_user = self.env["res.users"].browse(values["user_id"])
-                for lead in leads.filtered(lambda lead, uid=new_user.id: lead.user_id.id != uid):
-                    round_robin.moved(lead.team_id, lead.user_id, new_user)
-            leads.write(values)
-            if values.get("refinery_partner_id"):
-                for lead in leads:
-                    lead._refinery_notify_partner(reasons[lead.id])
+        with Lead._refinery_subscribe_together():
+            for values, lead_ids in groups.values():
+                leads = Lead.browse(lead_ids)
+                if "user_id" in values and round_robin is not None:
+                    new_user = self.env["res.users"].browse(values["user_id"])
+                    for lead in leads.filtered(
+                        lambda lead, uid=new_user.id: lead.user_id.id != uid
+                    ):
+                        round_robin.moved(lead.team_id, lead.user_id, new_user)
+                leads.write(values)
+                if values.get("refinery_partner_id"):
+                    for lead in leads:
+                        handed[reasons[lead.id]].append(lead.id)
+            for reason, lead_ids in handed.items():
+                Lead.browse(lead_ids)._refinery_notify_partner(reason)
+        # The new owners' SLA schedules now, before anything is flushed: each
+        # lead is then stored with one UPDATE (owner, route and schedule).
+        Lead._refinery_sla_run_deferred(flush=False)
         if trigger == "create":
             # Odoo does not track changes of records created in the same
             # transaction: say in the chatter who got the new lead and why.
@@ -582,15 +594,15 @@ class CrmLead(models.Model):
 
     # ------------------------------------------------------------------ partners
 
-    def _refinery_partner_portal_partners(self):
-        """Hook: the partner's portal users' contacts, told about the leads handed to it."""
-        self.ensure_one()
+    @api.model
+    def _refinery_partner_portal_partners(self, partner):
+        """Hook: the contacts of ``partner``'s portal users, told about the leads handed to it."""
         users = (
             self.env["res.users"]
             .sudo()
             .search(
                 [
-                    ("partner_id.commercial_partner_id", "=", self.refinery_partner_id.id),
+                    ("partner_id.commercial_partner_id", "=", partner.id),
                     ("share", "=", True),
                 ]
             )
@@ -598,8 +610,12 @@ class CrmLead(models.Model):
         return users.partner_id
 
     def _refinery_notify_partner(self, reason):
+        portal_partners = {}
         for lead in self:
-            recipients = lead._refinery_partner_portal_partners()
+            partner = lead.refinery_partner_id
+            if partner.id not in portal_partners:
+                portal_partners[partner.id] = self._refinery_partner_portal_partners(partner)
+            recipients = portal_partners[partner.id]
             if not recipients:
                 continue
             lead.sudo().message_post(

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 EVENT_KINDS = [
     ("met", "First response in time"),
@@ -32,4 +32,14 @@ class CrmSlaEvent(models.Model):
     new_user_id = fields.Many2one("res.users", string="New owner")
     deadline = fields.Datetime()
     reason = fields.Char()
-    company_id = fields.Many2one(related="lead_id.company_id", store=True)
+    # The lead's company when the event happened, not a related field: a lead's
+    # company is recomputed with every owner change, and a stored related
+    # field would make each such write read the lead's events.
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", store=True, index=True
+    )
+
+    @api.depends("lead_id")
+    def _compute_company_id(self):
+        for event in self:
+            event.company_id = event.lead_id.company_id

@@ -137,6 +137,37 @@ class TestRoutingPrecedence(RoutingCase):
         self.assertEqual(leads[1].user_id, self.users["country"])
         self.assertIn("country rule of territory country", tracked[1].body)
 
+    def test_routing_stores_each_lead_once_with_its_schedule(self):
+        self.env["crm.sla.policy"].create(
+            {"name": "Every lead", "first_response_days": 2, "follow_up_days": 3}
+        )
+        leads = self.Lead.with_context(refinery_skip_route=True).create(
+            [
+                {"name": f"Bulk {zip_code}", "zip": zip_code, "country_id": self.us.id}
+                for zip_code in ("02134", "02138", "01002", "0213A")
+            ]
+        )
+        leads.write({"user_id": False})
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+        def row_updates():
+            self.env.cr.execute(
+                "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'crm_lead'"
+            )
+            return self.env.cr.fetchone()[0]
+
+        before = row_updates()
+        leads._refinery_route(trigger="manual")
+        # The SLA pass ran with the owner writes, not left to the end of the transaction.
+        self.assertNotIn("lead_refinery.sla_deferred", self.env.cr.precommit.data)
+        self.env.flush_all()
+        self.assertEqual(row_updates() - before, len(leads), "one row version per lead")
+        routed = leads.filtered("user_id")
+        self.assertEqual(len(routed), 3)
+        self.assertTrue(all(lead.sla_start and lead.sla_deadline for lead in routed))
+        self.assertEqual(leads[3].refinery_unroutable_reason, "invalid_zip")
+
     def test_effective_dates(self):
         self.Territory.search([("name", "=", "zip5")]).write(
             {"date_from": date(2026, 1, 1), "date_to": date(2026, 6, 30)}
