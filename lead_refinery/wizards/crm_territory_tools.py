@@ -322,31 +322,34 @@ class CrmTerritoryRealign(models.TransientModel):
         for line in lines:
             groups[line._apply_key()].append(line)
         Lead = self.env["crm.lead"]
-        for key, group in groups.items():
-            values = dict(key)
-            leads = Lead.browse([line.lead_id.id for line in group])
-            reason = _("Realignment: %s.", group[0].reason_short())
-            if values.get("refinery_partner_id"):
+        # One subscription per salesperson and team, one UPDATE per lead (see routing).
+        with Lead._refinery_subscribe_together():
+            for key, group in groups.items():
+                values = dict(key)
+                leads = Lead.browse([line.lead_id.id for line in group])
+                reason = _("Realignment: %s.", group[0].reason_short())
+                if values.get("refinery_partner_id"):
+                    values.update(
+                        {
+                            "refinery_partner_state": "pending",
+                            "refinery_partner_accepted": False,
+                            "refinery_partner_assigned_date": now,
+                            "refinery_partner_history_ids": [
+                                fields.Command.link(values["refinery_partner_id"])
+                            ],
+                        }
+                    )
                 values.update(
-                    {
-                        "refinery_partner_state": "pending",
-                        "refinery_partner_accepted": False,
-                        "refinery_partner_assigned_date": now,
-                        "refinery_partner_history_ids": [
-                            fields.Command.link(values["refinery_partner_id"])
-                        ],
-                    }
+                    refinery_routed_date=now,
+                    refinery_route_state="routed",
+                    refinery_unroutable_reason=False,
                 )
-            values.update(
-                refinery_routed_date=now,
-                refinery_route_state="routed",
-                refinery_unroutable_reason=False,
-            )
-            leads.sudo().with_context(
-                refinery_owner_reason=reason, mail_auto_subscribe_no_notify=True
-            ).write(values)
-            if values.get("refinery_partner_id"):
-                leads._refinery_notify_partner(reason)
+                leads.sudo().with_context(
+                    refinery_owner_reason=reason, mail_auto_subscribe_no_notify=True
+                ).write(values)
+                if values.get("refinery_partner_id"):
+                    leads._refinery_notify_partner(reason)
+        Lead.sudo()._refinery_sla_run_deferred(flush=False)
         picked = Counter(line.member_id.id for line in lines if line.member_id)
         for member_id, count in picked.items():
             member = self.env["crm.territory.member"].browse(member_id)
