@@ -153,7 +153,7 @@ class RoundRobin:
         """``(crm.territory.member or empty, explanation)`` for a lead of ``grade``."""
         members = self.members(territory)
         if not members:
-            return members, _("The territory has no members.")
+            return members, self.env._("The territory has no members.")
         member_id, text = routing.pick_member(
             self.lib_members(members, exclude_users), grade=grade, on_date=self.today
         )
@@ -365,7 +365,7 @@ class CrmLead(models.Model):
             kept = self._refinery_route_kept_member(territory, round_robin)
             if kept:
                 user = kept.user_id
-                outcome.pick_text = _(
+                outcome.pick_text = self.env._(
                     "Kept %s: already the owner, and a member of the territory.", user.name
                 )
             elif territory:
@@ -379,14 +379,16 @@ class CrmLead(models.Model):
             if not user and team.user_id.active:
                 user = team.user_id
                 outcome.notes.append(
-                    _("No member could take the lead: it goes to the team leader %s.", user.name)
+                    self.env._(
+                        "No member could take the lead: it goes to the team leader %s.", user.name
+                    )
                 )
             if not user:
                 outcome.team_id = False
                 outcome.unroutable_reason = "no_member"
                 return outcome
             outcome.user_id = user.id
-            outcome.owner_label = _("%(user)s of %(team)s", user=user.name, team=team.name)
+            outcome.owner_label = self.env._("%(user)s of %(team)s", user=user.name, team=team.name)
         return outcome
 
     def _refinery_route_kept_member(self, territory, round_robin):
@@ -411,7 +413,7 @@ class CrmLead(models.Model):
             return self.env["res.users"]
         open_leads = round_robin.loads.open_leads(members.user_id)
         best = min(members, key=lambda member: (open_leads[member.user_id.id], member.user_id.id))
-        outcome.pick_text = _(
+        outcome.pick_text = self.env._(
             "Picked %(user)s: fewest open leads (%(count)s) among the team's members.",
             user=best.user_id.name,
             count=open_leads[best.user_id.id],
@@ -528,12 +530,12 @@ class CrmLead(models.Model):
     @api.model
     def _refinery_route_chatter_line(self, outcome):
         if outcome.routed:
-            return _(
+            return self.env._(
                 "Routed to %(owner)s. %(reason)s",
                 owner=outcome.owner_label,
                 reason=self._refinery_route_reason(outcome),
             )
-        return _(
+        return self.env._(
             "Not routed (%s): the lead waits in the Unroutable queue.",
             dict(UNROUTABLE_REASONS).get(outcome.unroutable_reason),
         )
@@ -552,10 +554,10 @@ class CrmLead(models.Model):
         """The one-line owner-change reason for the chatter."""
         decision = outcome.decision
         if not outcome.routed:
-            return _("Routing: no owner (%s).", outcome.unroutable_reason)
+            return self.env._("Routing: no owner (%s).", outcome.unroutable_reason)
         if decision.rule_kind == "named_account":
-            return _("Routing: named account, %s.", outcome.owner_label)
-        return _(
+            return self.env._("Routing: named account, %s.", outcome.owner_label)
+        return self.env._(
             "Routing: %(kind)s rule of territory %(territory)s.",
             kind=routing.KIND_LABELS.get(decision.rule_kind, decision.rule_kind),
             territory=decision.territory_name,
@@ -566,13 +568,13 @@ class CrmLead(models.Model):
         decision = outcome.decision
         lines = []
         if outcome.routed:
-            lines.append(_("Owner: %s.", outcome.owner_label))
+            lines.append(self.env._("Owner: %s.", outcome.owner_label))
         else:
             label = dict(UNROUTABLE_REASONS).get(outcome.unroutable_reason)
-            lines.append(_("No owner: %s. The lead waits in the Unroutable queue.", label))
+            lines.append(self.env._("No owner: %s. The lead waits in the Unroutable queue.", label))
         lines.append(routing.explain(decision))
         if outcome.pick_text:
-            lines += [_("Round-robin:"), outcome.pick_text]
+            lines += [self.env._("Round-robin:"), outcome.pick_text]
         lines += outcome.notes
         return {
             "lead_id": self.id,
