@@ -478,6 +478,41 @@ class TestPartnerChannel(RoutingCase):
 
 
 @tagged("post_install", "-at_install")
+class TestRoutingFilters(RoutingCase):
+    """Rules restricted to sales teams or product categories (Chicago, SCF 606)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.teams = cls.env["crm.team"].create([{"name": "Direct"}, {"name": "Channel"}])
+        cls.drives = cls.env["product.category"].create({"name": "Drives"})
+        cls._territory(
+            "zip5",
+            [{"kind": "zip5", "value": "60601", "team_ids": [Command.set(cls.teams[0].ids)]}],
+        )
+        cls._territory(
+            "prio",
+            [{"kind": "zip5", "value": "60601", "category_ids": [Command.set(cls.drives.ids)]}],
+        )
+        cls._territory("scf", [{"kind": "scf", "value": "606"}])
+
+    def _owner(self, **values):
+        return self._route_lead("60601", **values).user_id
+
+    def test_team_and_category_filters(self):
+        self.assertEqual(self._owner(team_id=self.teams[0].id), self.users["zip5"])
+        self.assertEqual(self._owner(team_id=self.teams[1].id), self.users["scf"])
+        self.assertEqual(
+            self._owner(team_id=self.teams[1].id, refinery_category_id=self.drives.id),
+            self.users["prio"],
+        )
+
+    def test_a_filter_on_an_archived_team_still_restricts_the_rule(self):
+        self.teams[0].action_archive()
+        self.assertEqual(self._owner(team_id=self.teams[1].id), self.users["scf"])
+
+
+@tagged("post_install", "-at_install")
 class TestRoutingAccess(RoutingCase):
     def test_reps_read_territories_managers_edit_them(self):
         territory = self._territory("zip5", [{"kind": "zip5", "value": "02134"}])
