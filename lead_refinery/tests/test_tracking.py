@@ -8,20 +8,27 @@ from odoo.addons.mail.models.mail_message import Message
 from .common import RefineryCase
 
 
-@tagged("post_install", "-at_install")
-class TestBatchedTracking(RefineryCase):
-    """Tracking logs of many leads are created together, and read as Odoo's own do."""
+class ChatterCase(RefineryCase):
+    """Tracking on, and no "you have been assigned" notifications to count or send."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # No "you have been assigned" notifications: only the tracking messages are counted.
         cls.env = cls.env(
             context=dict(
                 cls.env.context, tracking_disable=False, mail_auto_subscribe_no_notify=True
             )
         )
         cls.Lead = cls.env["crm.lead"]
+
+
+@tagged("post_install", "-at_install")
+class TestBatchedTracking(ChatterCase):
+    """Tracking logs of many leads are created together, and read as Odoo's own do."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.leads = cls.Lead.create(
             [{"name": f"Tracked lead {i}", "type": "lead", "user_id": cls.rep.id} for i in range(4)]
         )
@@ -124,18 +131,12 @@ class TestBatchedTracking(RefineryCase):
 
 
 @tagged("post_install", "-at_install")
-class TestGroupedSubscriptions(RefineryCase):
+class TestGroupedSubscriptions(ChatterCase):
     """Auto-subscriptions of many small writes, made once per salesperson and per team."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(
-            context=dict(
-                cls.env.context, tracking_disable=False, mail_auto_subscribe_no_notify=True
-            )
-        )
-        cls.Lead = cls.env["crm.lead"]
         cls.teams = cls.env["crm.team"].create([{"name": "North"}, {"name": "South"}])
         watcher = cls.env["res.partner"].create({"name": "Team watcher"})
         # The watcher and rep2 follow North with "lead created" (propagated to its leads as
