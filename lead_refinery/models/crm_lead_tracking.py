@@ -141,7 +141,9 @@ class CrmLead(models.Model):
         call. The relation fields go first: a salesperson who already follows
         the team keeps the team's subtypes, as in a single call, where those
         win. Each call runs in the environment of the write that asked for it
-        (user, context such as ``mail_auto_subscribe_no_notify``).
+        (user, context such as ``mail_auto_subscribe_no_notify``). When the
+        block raises, what it collected is dropped: the transaction is about to
+        roll back, and subscribing then could only hide the error.
         """
         data = self.env.cr.precommit.data
         if _SUBSCRIPTIONS in data:

@@ -204,3 +204,14 @@ class TestGroupedSubscriptions(ChatterCase):
         leads[:1].write({"user_id": self.rep2.id})
         self.assertIn(self.rep2.partner_id, leads[0].message_partner_ids)
         self.assertNotIn("lead_refinery.subscriptions", self.env.cr.precommit.data)
+
+    def test_a_failing_block_subscribes_nobody_and_ends_the_collection(self):
+        leads = self._leads("Failing")
+        with unittest.TestCase.assertRaises(self, RuntimeError):
+            with self.Lead._refinery_subscribe_together():
+                leads[:1].write({"user_id": self.rep2.id})
+                raise RuntimeError("the transaction rolls back")
+        self.assertNotIn("lead_refinery.subscriptions", self.env.cr.precommit.data)
+        self.assertNotIn(self.rep2.partner_id, leads[0].message_partner_ids)
+        leads[1:2].write({"user_id": self.rep2.id})
+        self.assertIn(self.rep2.partner_id, leads[1].message_partner_ids)
