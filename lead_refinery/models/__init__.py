@@ -21,6 +21,7 @@ from . import crm_lead_followup
 from . import crm_lead_escalation
 from . import crm_territory
 from . import crm_lead_routing
+from . import crm_lead_partner_channel
 from . import crm_refinery_activity
 from . import crm_refinery_api_key
 from . import crm_lead_tracking
