@@ -61,7 +61,8 @@ class CrmLead(models.Model):
         return super()._refinery_has_owner() or bool(self.refinery_partner_id)
 
     @api.model
-    def _refinery_partner_values(self, lead, partner_id, now):
+    def _refinery_partner_values(self, partner_id, now):
+        """The values that hand a lead to ``partner_id``, waiting for its answer."""
         return {
             "refinery_partner_id": partner_id,
             "refinery_partner_state": "pending",
@@ -113,7 +114,7 @@ class CrmLead(models.Model):
         if owner._name != "res.partner":
             return super()._refinery_sla_set_owner(owner, reason)
         self.ensure_one()
-        values = self._refinery_partner_values(self, owner.id, fields.Datetime.now())
+        values = self._refinery_partner_values(owner.id, fields.Datetime.now())
         self.sudo().with_context(
             refinery_owner_reason=reason, mail_auto_subscribe_no_notify=True
         ).write(values)

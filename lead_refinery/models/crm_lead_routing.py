@@ -434,7 +434,7 @@ class CrmLead(models.Model):
                     outcome.user_id, teams
                 )
             elif outcome.partner_id and lead.refinery_partner_id.id != outcome.partner_id:
-                values.update(self._refinery_partner_values(lead, outcome.partner_id, now))
+                values.update(self._refinery_partner_values(outcome.partner_id, now))
             groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(lead.id)
             reasons[lead.id] = self._refinery_route_reason(outcome)
             by_reason[reasons[lead.id]].append(lead.id)

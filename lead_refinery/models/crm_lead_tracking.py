@@ -154,11 +154,15 @@ class CrmLead(models.Model):
             yield
         finally:
             data.pop(_SUBSCRIPTIONS, None)
-        relations = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
-        relation_fields = {name for names in relations.values() for name in names}
+        relation_fields = self._refinery_subscription_relations()
         ordered = sorted(collected.items(), key=lambda item: item[0][1] not in relation_fields)
         for (env, name, value), lead_ids in ordered:
             env[self._name].browse(lead_ids)._message_auto_subscribe({name: value})
+
+    def _refinery_subscription_relations(self):
+        """Lead fields whose new value subscribes the followers of the record it points to."""
+        relations = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
+        return {name for names in relations.values() for name in names}
 
     def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
         collected = self.env.cr.precommit.data.get(_SUBSCRIPTIONS)
@@ -166,8 +170,7 @@ class CrmLead(models.Model):
             return super()._message_auto_subscribe(
                 updated_values, followers_existing_policy=followers_existing_policy
             )
-        relations = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(self._name)[4]
-        names = {name for names in relations.values() for name in names} | {"user_id"}
+        names = self._refinery_subscription_relations() | {"user_id"}
         for name in names.intersection(updated_values):
             if updated_values[name]:
                 collected[self.env, name, updated_values[name]].extend(self.ids)

@@ -4,7 +4,7 @@ import time
 from rapidfuzz import fuzz
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, escape_psql
 
 from ..lib import matching, names
 
@@ -358,7 +358,7 @@ class ResPartner(models.Model):
         head = keys.name_norm.split(" ", 1)[0] if keys.name_norm else ""
         if not 0 < len(head) < 3:
             return
-        pattern = head.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %"
+        pattern = escape_psql(head) + " %"
         self.env.cr.execute(
             "SELECT id, identity_distinctive FROM res_partner"
             " WHERE identity_name_norm LIKE %s AND active LIMIT %s",

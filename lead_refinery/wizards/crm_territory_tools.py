@@ -329,16 +329,7 @@ class CrmTerritoryRealign(models.TransientModel):
                 leads = Lead.browse([line.lead_id.id for line in group])
                 reason = _("Realignment: %s.", group[0].reason_short())
                 if values.get("refinery_partner_id"):
-                    values.update(
-                        {
-                            "refinery_partner_state": "pending",
-                            "refinery_partner_accepted": False,
-                            "refinery_partner_assigned_date": now,
-                            "refinery_partner_history_ids": [
-                                fields.Command.link(values["refinery_partner_id"])
-                            ],
-                        }
-                    )
+                    values.update(Lead._refinery_partner_values(values["refinery_partner_id"], now))
                 values.update(
                     refinery_routed_date=now,
                     refinery_route_state="routed",
